@@ -1,0 +1,26 @@
+/** Formatting shared by the pages; UTC so the server render and the browser agree. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—'
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = n
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`
+}
+
+export function formatNumber(n: number | null | undefined, digits = 3): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—'
+  return Math.abs(n) >= 1000 ? n.toLocaleString('en-US', { maximumFractionDigits: 1 }) : n.toPrecision(digits)
+}

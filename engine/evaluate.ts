@@ -1,0 +1,204 @@
+/**
+ * The evaluator for schema jobs: how well the output matches what the schema declared. Exact counts
+ * (nulls, categories) come from every row; distribution tests use the run's seeded sample, so memory
+ * stays bounded whatever the output size. This is where the KS and chi-square metrics live.
+ */
+import jStat from 'jstat'
+import type { CellValue, Column, DatasetSchema } from '../shared/schema.ts'
+import { lawOf } from './distributions.ts'
+import type { GenerationSummary } from './generate.ts'
+
+export interface TestResult {
+  statistic: number
+  p_value: number
+}
+
+export interface NumericColumnReport {
+  kind: Column['kind']
+  null_rate: { declared: number; observed: number }
+  distinct_ratio: number
+  ks?: TestResult & { sample_size: number }
+  summary?: { mean: number; sd: number; min: number; max: number }
+  /** Sample histogram beside the counts the declared distribution expects in the same bins. */
+  histogram?: { edges: number[]; observed: number[]; expected: number[] }
+}
+
+export interface CategoricalReport {
+  declared: Record<string, number>
+  observed: Record<string, number>
+  tv_distance: number
+  chi_square: TestResult & { df: number }
+}
+
+export interface SchemaJobMetrics {
+  kind: 'schema'
+  rows: number
+  sample_size: number
+  utility: {
+    /** Mean of (1 − KS statistic) over the columns with a declared distribution. */
+    ks_complement: number | null
+    columns: Record<string, NumericColumnReport>
+  }
+  categoricals: Record<string, CategoricalReport>
+  privacy_lite: { sample_size: number; duplicate_rows: number; duplicate_rate: number }
+}
+
+/**
+ * Kolmogorov's limiting distribution: P(√n·D > λ), with Stephens' small-sample correction applied by
+ * the caller.
+ */
+export function kolmogorovSurvival(lambda: number): number {
+  if (lambda <= 0) return 1
+  let sum = 0
+  for (let k = 1; k <= 100; k++) {
+    const term = 2 * (k % 2 ? 1 : -1) * Math.exp(-2 * k * k * lambda * lambda)
+    sum += term
+    if (Math.abs(term) < 1e-12) break
+  }
+  return Math.min(1, Math.max(0, sum))
+}
+
+/**
+ * One-sample KS test. `cdfAt(x)` is P(X <= x) and `cdfBefore(x)` is P(X < x): equal for continuous
+ * laws, different for discrete ones (integers, dates), where the test is then conservative.
+ */
+export function ksTest(values: number[], cdfAt: (x: number) => number, cdfBefore: (x: number) => number = cdfAt): TestResult {
+  const n = values.length
+  if (n === 0) return { statistic: 0, p_value: 1 }
+  const sorted = Float64Array.from(values).sort()
+  let d = 0
+  for (let i = 0; i < n;) {
+    const x = sorted[i]!
+    let j = i
+    while (j < n && sorted[j] === x) j++
+    d = Math.max(d, Math.abs(i / n - cdfBefore(x)), Math.abs(j / n - cdfAt(x)))
+    i = j
+  }
+  const sqrtN = Math.sqrt(n)
+  return { statistic: d, p_value: kolmogorovSurvival((sqrtN + 0.12 + 0.11 / sqrtN) * d) }
+}
+
+/** Pearson's chi-square goodness of fit of observed counts against expected proportions. */
+export function chiSquareTest(observed: number[], expectedShare: number[]): TestResult & { df: number } {
+  const total = observed.reduce((a, b) => a + b, 0)
+  const cells = observed.map((o, i) => ({ o, e: expectedShare[i]! * total })).filter(c => c.e > 0)
+  const statistic = cells.reduce((sum, { o, e }) => sum + ((o - e) ** 2) / e, 0)
+  const df = Math.max(1, cells.length - 1)
+  return { statistic, df, p_value: total === 0 ? 1 : 1 - jStat.chisquare.cdf(statistic, df) }
+}
+
+const DAY_MS = 86_400_000
+
+/** The declared CDF pair of a column whose values can be tested with KS, as numbers. */
+function declaredLaw(column: Column): { at(x: number): number; before(x: number): number; toNumber(v: CellValue): number } | undefined {
+  if (column.kind === 'integer') {
+    const law = lawOf(column)
+    return { at: x => law.cdf(x + 0.5), before: x => law.cdf(x - 0.5), toNumber: Number }
+  }
+  if (column.kind === 'float') {
+    const law = lawOf(column)
+    return { at: law.cdf, before: law.cdf, toNumber: Number }
+  }
+  if (column.kind === 'datetime') {
+    const start = Date.parse(column.start)
+    const span = Date.parse(column.end) - start + 1
+    const clamp = (p: number) => Math.min(1, Math.max(0, p))
+    const width = column.format === 'date' ? DAY_MS : 1
+    return {
+      at: x => clamp((x + width - start) / span),
+      before: x => clamp((x - start) / span),
+      toNumber: v => (typeof v === 'number' ? v : Date.parse(String(v))),
+    }
+  }
+  return undefined
+}
+
+function summarise(values: number[]) {
+  const n = values.length
+  let min = Infinity
+  let max = -Infinity
+  let sum = 0
+  for (const v of values) {
+    sum += v
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  const mean = sum / n
+  const variance = values.reduce((acc, v) => acc + (v - mean) ** 2, 0) / Math.max(1, n - 1)
+  return { mean, sd: Math.sqrt(variance), min, max }
+}
+
+const HISTOGRAM_BINS = 20
+
+function histogram(values: number[], at: (x: number) => number, before: (x: number) => number) {
+  const { min, max } = summarise(values)
+  const width = (max - min) / HISTOGRAM_BINS || 1
+  const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => min + i * width)
+  const observed = new Array<number>(HISTOGRAM_BINS).fill(0)
+  for (const v of values) observed[Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) / width))]!++
+  const mass = at(max) - before(min) || 1
+  const expected = observed.map((_, i) => {
+    const lo = i === 0 ? before(min) : at(edges[i]!)
+    const hi = i === HISTOGRAM_BINS - 1 ? at(max) : at(edges[i + 1]!)
+    return ((hi - lo) / mass) * values.length
+  })
+  return { edges, observed, expected }
+}
+
+const valueKey = (v: CellValue) => String(v)
+
+/** The quality report of a schema job. */
+export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSummary): SchemaJobMetrics {
+  const { sample, rows } = summary
+  const columns: Record<string, NumericColumnReport> = {}
+  const categoricals: Record<string, CategoricalReport> = {}
+  const ksComplements: number[] = []
+
+  schema.columns.forEach((column, index) => {
+    const values = sample.map(r => r[index]!).filter(v => v !== null)
+    const report: NumericColumnReport = {
+      kind: column.kind,
+      null_rate: { declared: column.null_rate, observed: rows ? summary.nulls[index]! / rows : 0 },
+      distinct_ratio: values.length ? new Set(values.map(valueKey)).size / values.length : 1,
+    }
+    const law = declaredLaw(column)
+    if (law && values.length) {
+      const numbers = values.map(law.toNumber)
+      report.ks = { ...ksTest(numbers, law.at, law.before), sample_size: numbers.length }
+      report.summary = summarise(numbers)
+      report.histogram = histogram(numbers, law.at, law.before)
+      ksComplements.push(1 - report.ks.statistic)
+    }
+    columns[column.name] = report
+
+    const counts = summary.counts[index]
+    if (counts && (column.kind === 'categorical' || column.kind === 'boolean')) {
+      const labels = column.kind === 'categorical' ? column.categories.map(c => valueKey(c.value)) : ['true', 'false']
+      const weights = column.kind === 'categorical' ? column.categories.map(c => c.weight) : [column.probability, 1 - column.probability]
+      const totalWeight = weights.reduce((a, b) => a + b, 0)
+      const declaredShare = weights.map(w => w / totalWeight)
+      const nonNull = counts.reduce((a, b) => a + b, 0)
+      const observedShare = counts.map(c => (nonNull ? c / nonNull : 0))
+      categoricals[column.name] = {
+        declared: Object.fromEntries(labels.map((l, i) => [l, declaredShare[i]!])),
+        observed: Object.fromEntries(labels.map((l, i) => [l, observedShare[i]!])),
+        tv_distance: observedShare.reduce((acc, o, i) => acc + Math.abs(o - declaredShare[i]!), 0) / 2,
+        chi_square: chiSquareTest(counts, declaredShare),
+      }
+    }
+  })
+
+  const rowKeys = new Set(sample.map(r => JSON.stringify(r)))
+  const duplicateRows = sample.length - rowKeys.size
+  return {
+    kind: 'schema',
+    rows,
+    sample_size: sample.length,
+    utility: {
+      ks_complement: ksComplements.length ? ksComplements.reduce((a, b) => a + b, 0) / ksComplements.length : null,
+      columns,
+    },
+    categoricals,
+    privacy_lite: { sample_size: sample.length, duplicate_rows: duplicateRows, duplicate_rate: sample.length ? duplicateRows / sample.length : 0 },
+  }
+}

@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url'
+
+// https://nuxt.com/docs/api/configuration/nuxt-config
+export default defineNuxtConfig({
+  compatibilityDate: '2026-11-01',
+  // The design card's layout: app.vue, pages/, components/ and composables/ at the top level.
+  srcDir: '.',
+  devtools: { enabled: false },
+  telemetry: false,
+  css: ['~/assets/main.css'],
+  app: {
+    head: {
+      title: 'SDaaS: synthetic data',
+      htmlAttrs: { lang: 'en' },
+      link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }],
+      meta: [{ name: 'description', content: 'Generate realistic synthetic tabular data from templates and schemas.' }],
+    },
+  },
+  routeRules: {
+    '/': { redirect: '/app' },
+  },
+  runtimeConfig: {
+    /** Folder for job metadata and artifacts (NUXT_DATA_DIR). */
+    dataDir: './data',
+    /** Jobs generated at the same time (NUXT_CONCURRENCY). */
+    concurrency: 2,
+    /** Worker threads generating chunks; 0 means one per core (NUXT_WORKERS). */
+    workers: 0,
+    /** Largest `rows` a job may ask for (NUXT_MAX_ROWS). */
+    maxRows: 10_000_000,
+    /** The generator's worker-thread entry (NUXT_ENGINE_WORKER); the engine source by default. */
+    engineWorker: fileURLToPath(new URL('./engine/worker.ts', import.meta.url)),
+  },
+  nitro: {
+    serverAssets: [{ baseName: 'templates', dir: '../templates' }],
+  },
+  typescript: { strict: true },
+})

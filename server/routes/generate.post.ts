@@ -1,0 +1,33 @@
+/** POST /generate — validates a generation request and queues a job: 202 with its id and Location. */
+import { randomInt, randomUUID } from 'node:crypto'
+import { generateRequestSchema, type JobRecord } from '#shared/schema'
+
+export default defineApiHandler(async (event) => {
+  const request = await validBody(event, generateRequestSchema)
+  const { maxRows } = useRuntimeConfig()
+  if (request.rows > maxRows) throw badRequest([{ path: 'rows', message: `must be at most ${maxRows} on this server` }])
+  const schema = await resolveSchema(request)
+  const job: JobRecord = {
+    job_id: randomUUID(),
+    status: 'queued',
+    progress: 0,
+    rows: request.rows,
+    rows_written: 0,
+    format: request.format,
+    // A seed is always recorded, so any job can be reproduced byte for byte.
+    seed: request.seed ?? randomInt(0, 2 ** 48 - 1),
+    template: request.template ?? null,
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    bytes: null,
+    schema,
+    sha256: null,
+    attempts: 0,
+  }
+  await saveJob(job)
+  useJobRunner().enqueue(job.job_id)
+  setResponseStatus(event, 202, 'Accepted')
+  setResponseHeader(event, 'Location', `/jobs/${job.job_id}`)
+  return { job_id: job.job_id, status: job.status } satisfies { job_id: string; status: 'queued' }
+})

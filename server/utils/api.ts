@@ -1,0 +1,129 @@
+/**
+ * The API's request and error plumbing: every route answers JSON, bad input is a 400 naming each bad
+ * field (path + message), and nothing a client sends becomes a 500.
+ */
+import type { EventHandlerRequest, H3Event } from 'h3'
+import type { z } from 'zod'
+
+export interface Issue {
+  path: string
+  message: string
+}
+
+type Path = readonly PropertyKey[]
+
+const joinPath = (path: Path) => path.map(String).join('.') || '(root)'
+
+/** Keys that h3 would silently drop and that could pollute prototypes: refused anywhere in a body. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** A 400 whose body lists every bad field. */
+export function badRequest(issues: Issue[], message = 'Invalid request') {
+  return createError({ statusCode: 400, statusMessage: 'Bad Request', message, data: { issues } })
+}
+
+/**
+ * Validates `data` with a shared zod schema; a failure is a 400 listing `extraIssues` (found before
+ * parsing) and every zod issue.
+ */
+export function parseOr400<T extends z.ZodType>(schema: T, data: unknown, extraIssues: Issue[] = []): z.output<T> {
+  const result = schema.safeParse(data)
+  if (result.success && !extraIssues.length) return result.data
+  // A forbidden key is reported once, as such, not again as an unknown key.
+  const zodIssues = (result.success ? [] : result.error.issues)
+    .filter(issue => !(issue.code === 'unrecognized_keys' && issue.keys.every(key => FORBIDDEN_KEYS.has(key))))
+    .map(issue => ({ path: joinPath(issue.path), message: issue.message }))
+  throw badRequest([...extraIssues, ...zodIssues])
+}
+
+/** Route params, validated. */
+export const validParams = <T extends z.ZodType>(event: H3Event, schema: T) => parseOr400(schema, getRouterParams(event, { decode: true }))
+
+/** Query string, validated. */
+export const validQuery = <T extends z.ZodType>(event: H3Event, schema: T) => parseOr400(schema, getQuery(event))
+
+function forbiddenKeys(value: unknown, path: PropertyKey[] = [], found: Issue[] = []): Issue[] {
+  if (Array.isArray(value)) value.forEach((item, i) => forbiddenKeys(item, [...path, i], found))
+  else if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) found.push({ path: joinPath([...path, key]), message: `key "${key}" is not allowed` })
+      else forbiddenKeys((value as Record<string, unknown>)[key], [...path, key], found)
+    }
+  }
+  return found
+}
+
+/** Largest JSON body accepted. */
+export const MAX_JSON_BYTES = 1024 * 1024
+
+/**
+ * The JSON body exactly as sent, validated. h3's readBody silently drops keys such as `__proto__`;
+ * here they are a 400 like any other bad field, reported beside the schema's own issues.
+ */
+export async function validBody<T extends z.ZodType>(event: H3Event, schema: T): Promise<z.output<T>> {
+  const body = await readJsonBody(event)
+  return parseOr400(schema, body, forbiddenKeys(body))
+}
+
+async function readJsonBody(event: H3Event): Promise<unknown> {
+  const type = getRequestHeader(event, 'content-type')
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw createError({ statusCode: 415, statusMessage: 'Unsupported Media Type', message: 'send the body as JSON with Content-Type: application/json' })
+  }
+  if (Number(getRequestHeader(event, 'content-length') ?? 0) > MAX_JSON_BYTES) {
+    throw createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the body may be at most ${MAX_JSON_BYTES} bytes` })
+  }
+  const raw = await readRawBody(event, 'utf8')
+  if (raw && Buffer.byteLength(raw) > MAX_JSON_BYTES) {
+    throw createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the body may be at most ${MAX_JSON_BYTES} bytes` })
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(raw ?? '')
+  }
+  catch (error) {
+    throw badRequest([{ path: '(root)', message: `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` }], 'Malformed JSON')
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest([{ path: '(root)', message: 'body must be a JSON object' }])
+  return body
+}
+
+/** The JSON shape of every error the API answers. */
+export interface ApiError {
+  statusCode: number
+  statusMessage: string
+  message: string
+  issues?: Issue[]
+}
+
+/**
+ * An API route: errors become JSON (Nuxt's own handler would render an HTML page for a client that
+ * does not ask for JSON), and anything unexpected is logged and answered as a plain 500.
+ */
+export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest>) => T | Promise<T>) {
+  return defineEventHandler(async (event) => {
+    try {
+      return await handler(event)
+    }
+    catch (error) {
+      const h3 = isError(error) ? error : undefined
+      if (!h3 || h3.statusCode >= 500) console.error('[api]', event.method, event.path, error)
+      const statusCode = h3?.statusCode ?? 500
+      const body: ApiError = {
+        statusCode,
+        statusMessage: h3?.statusMessage ?? 'Internal Server Error',
+        message: h3 && statusCode < 500 ? h3.message : 'Internal server error',
+      }
+      const issues = (h3?.data as { issues?: Issue[] } | undefined)?.issues
+      if (issues) body.issues = issues
+      setResponseStatus(event, statusCode, body.statusMessage)
+      return body
+    }
+  })
+}
+
+/** 404 for an unknown id or name. */
+export const notFound = (what: string) => createError({ statusCode: 404, statusMessage: 'Not Found', message: `${what} not found` })
+
+/** 409 for a result asked of a job that is not done. */
+export const notReady = (status: string) => createError({ statusCode: 409, statusMessage: 'Conflict', message: `job is ${status}, not done` })

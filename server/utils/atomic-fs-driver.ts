@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { defineDriver } from 'unstorage'
+import fsDriver from 'unstorage/drivers/fs'
+
+/**
+ * unstorage's filesystem driver with atomic writes: each value goes to a temporary file that is then
+ * renamed over the old one, so a crash never leaves a half-written record.
+ */
+export const atomicFsDriver = defineDriver((options: { base: string }) => {
+  const fs = fsDriver({ base: options.base, ignore: ['**/*.tmp'] })
+  const pathOf = (key: string) => {
+    if (key.split(':').some(part => part === '..')) throw new Error(`invalid storage key ${JSON.stringify(key)}`)
+    return join(options.base, key.replace(/:/g, '/'))
+  }
+  return {
+    ...fs,
+    name: 'fs-atomic',
+    async setItem(key: string, value: string) {
+      const path = pathOf(key)
+      const temp = `${path}.${randomUUID()}.tmp`
+      await mkdir(dirname(path), { recursive: true })
+      try {
+        await writeFile(temp, value)
+        await rename(temp, path)
+      }
+      catch (error) {
+        await rm(temp, { force: true })
+        throw error
+      }
+    },
+  }
+})

@@ -1,0 +1,61 @@
+/**
+ * The job store: job metadata in unstorage (atomic filesystem driver under `<dataDir>/jobs`). Nothing
+ * is cached in memory: every read sees what is on disk.
+ */
+import { join } from 'node:path'
+import { jobRecordSchema, type Job, type JobRecord } from '#shared/schema'
+
+const MOUNT = 'jobs'
+let mountedAt: string | undefined
+
+function jobStorage() {
+  const base = join(useDataDir(), 'jobs')
+  if (mountedAt !== base) {
+    useStorage().mount(MOUNT, atomicFsDriver({ base }))
+    mountedAt = base
+  }
+  return useStorage<JobRecord>(MOUNT)
+}
+
+const keyOf = (id: string) => `${id}.json`
+
+/** Saves a job record (create or replace). */
+export async function saveJob(job: JobRecord): Promise<void> {
+  await jobStorage().setItem(keyOf(job.job_id), job)
+}
+
+/** One job, or null when unknown (or unreadable). */
+export async function getJob(id: string): Promise<JobRecord | null> {
+  const raw = await jobStorage().getItem(keyOf(id))
+  if (raw === null) return null
+  const parsed = jobRecordSchema.safeParse(raw)
+  if (!parsed.success) {
+    console.error(`[jobs] unreadable job record ${id}:`, parsed.error.message)
+    return null
+  }
+  return parsed.data
+}
+
+/** Every job, newest first (ties broken by id, so the order is total and pages are stable). */
+export async function listJobs(): Promise<JobRecord[]> {
+  const storage = jobStorage()
+  const keys = (await storage.getKeys()).filter(key => key.endsWith('.json'))
+  const jobs = await Promise.all(keys.map(key => getJob(key.slice(0, -'.json'.length))))
+  return jobs.filter(job => job !== null).sort(newestFirst)
+}
+
+/** The order of GET /jobs. */
+export function newestFirst(a: Pick<Job, 'created_at' | 'job_id'>, b: Pick<Job, 'created_at' | 'job_id'>): number {
+  return b.created_at.localeCompare(a.created_at) || b.job_id.localeCompare(a.job_id)
+}
+
+/** Removes a job's record. */
+export async function removeJob(id: string): Promise<void> {
+  await jobStorage().removeItem(keyOf(id))
+}
+
+/** The public view of a job record. */
+export function publicJob(record: JobRecord): Job {
+  const { schema: _schema, sha256: _sha, attempts: _attempts, ...job } = record
+  return job
+}

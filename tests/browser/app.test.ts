@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { createPage, fetch, url } from '@nuxt/test-utils/e2e'
+import type { Page } from 'playwright-core'
+import { tempDataDir } from '../support/data-dir'
+import { setupBuiltServer } from '../support/e2e'
+
+const screenshots = fileURLToPath(new URL('../.screenshots/', import.meta.url))
+mkdirSync(screenshots, { recursive: true })
+
+await setupBuiltServer({ NUXT_DATA_DIR: tempDataDir() }, { browser: true })
+
+/** A page that records console errors and failed requests, so a test can assert there were none. */
+async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await createPage()
+  const problems: string[] = []
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
+  page.on('pageerror', error => problems.push(`page error: ${error.message}`))
+  page.on('requestfailed', request => problems.push(`request failed: ${request.url()}`))
+  page.on('response', (response) => { if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`) })
+  return { page, problems }
+}
+
+describe('browser: the seed flow in headless Chromium', () => {
+  it('creates a job from /app/new, sees it done with a preview, metrics and a download link', async () => {
+    const { page, problems } = await watchedPage()
+    await page.goto(url('/'), { waitUntil: 'networkidle' })
+    expect(new URL(page.url()).pathname).toBe('/app')
+    await page.getByRole('link', { name: 'New job' }).first().click()
+    await page.waitForURL('**/app/new')
+    await page.getByLabel('Template').selectOption('customers')
+    await page.getByLabel('Rows').fill('5000')
+    await page.getByLabel('Format').selectOption('csv')
+    await page.screenshot({ path: `${screenshots}new-job.png`, fullPage: true })
+    await page.getByRole('button', { name: 'Generate' }).click()
+
+    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    const id = page.url().split('/').pop()!
+    await page.locator('[data-status="done"]').waitFor({ timeout: 60_000 })
+    const preview = page.locator('[data-test="preview"]')
+    await preview.waitFor()
+    expect(await preview.locator('tbody tr').count()).toBe(20)
+    expect(await preview.locator('thead th').allTextContents()).toContain('email')
+    await page.locator('[data-test="metrics"]').waitFor()
+    expect(await page.locator('[data-column="age"] .bars > div').count()).toBe(20)
+    const download = page.locator('[data-test="download"]')
+    expect(await download.getAttribute('href')).toBe(`/download/${id}`)
+    await page.screenshot({ path: `${screenshots}job-done.png`, fullPage: true })
+
+    const file = await fetch(`/download/${id}`)
+    expect(file.status).toBe(200)
+    expect((await file.text()).split('\n')[0]).toBe('id,first_name,last_name,email,age,balance,segment,signup_at,city,active')
+
+    await page.getByRole('link', { name: '← All jobs' }).click()
+    await page.waitForURL('**/app')
+    await page.locator(`[data-job="${id}"] [data-status="done"]`).waitFor()
+    await page.screenshot({ path: `${screenshots}jobs.png`, fullPage: true })
+    expect(problems).toEqual([])
+  })
+
+  it('serves a favicon', async () => {
+    const response = await fetch('/favicon.svg')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('image/svg+xml')
+  })
+})
