@@ -2,6 +2,7 @@
  * Numeric distributions: sampling by inverse CDF (one uniform draw per value, so truncation needs no
  * rejection loop) and the CDFs the evaluator tests the output against.
  */
+/// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
 import type { Column } from '../shared/schema.ts'
 

@@ -3,6 +3,7 @@
  * (nulls, categories) come from every row; distribution tests use the run's seeded sample, so memory
  * stays bounded whatever the output size. This is where the KS and chi-square metrics live.
  */
+/// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
 import type { CellValue, Column, DatasetSchema } from '../shared/schema.ts'
 import { lawOf } from './distributions.ts'

@@ -29,5 +29,5 @@ export default defineApiHandler(async (event) => {
   useJobRunner().enqueue(job.job_id)
   setResponseStatus(event, 202, 'Accepted')
   setResponseHeader(event, 'Location', `/jobs/${job.job_id}`)
-  return { job_id: job.job_id, status: job.status } satisfies { job_id: string; status: 'queued' }
+  return { job_id: job.job_id, status: 'queued' } satisfies { job_id: string; status: 'queued' }
 })

@@ -17,6 +17,7 @@ export const atomicFsDriver = defineDriver((options: { base: string }) => {
   return {
     ...fs,
     name: 'fs-atomic',
+    options,
     async setItem(key: string, value: string) {
       const path = pathOf(key)
       const temp = `${path}.${randomUUID()}.tmp`

@@ -17,7 +17,7 @@ const sha256 = (bytes: ArrayBuffer) => createHash('sha256').update(Buffer.from(b
 
 describe('the seed flow: template → job → preview → metrics → download', () => {
   it('serves health and the templates', async () => {
-    expect(await $fetch('/healthz')).toEqual({ status: 'ok' })
+    expect(await $fetch<{ status: string }>('/healthz')).toEqual({ status: 'ok' })
     const { templates } = await $fetch<{ templates: TemplateSummary[] }>('/templates')
     expect(templates.map(t => t.name)).toEqual(expect.arrayContaining(['customers', 'orders', 'transactions']))
     const customers = await $fetch<Template>('/templates/customers')
