@@ -4,18 +4,30 @@ import type { Job, JobList, JobStatus } from '#shared/schema'
 /** Whether a job can still change. */
 export const isUnfinished = (status: JobStatus) => status === 'queued' || status === 'running'
 
-/** The jobs list, refreshed every second while any job on it is unfinished. */
+/** The jobs list (awaitable, like useFetch), refreshed every second while any job on it is unfinished. */
 export function useJobs() {
-  const { data, error, refresh } = useFetch<JobList>('/jobs', { key: 'jobs', query: { limit: 100 } })
-  usePolling(refresh, () => Boolean(data.value?.jobs.some(job => isUnfinished(job.status))))
-  return { jobs: computed(() => data.value?.jobs ?? []), error, refresh }
+  const request = useFetch<JobList>('/jobs', { key: 'jobs', query: { limit: 100 } })
+  usePolling(request.refresh, () => Boolean(request.data.value?.jobs.some(job => isUnfinished(job.status))))
+  return request
 }
 
-/** One job, refreshed every second until it is finished. */
+/** One job (awaitable, like useFetch), refreshed every second until it is finished. */
 export function useJob(id: MaybeRefOrGetter<string>) {
-  const { data, error, refresh } = useFetch<Job>(() => `/jobs/${toValue(id)}`, { key: computed(() => `job-${toValue(id)}`) })
-  usePolling(refresh, () => Boolean(data.value && isUnfinished(data.value.status)))
-  return { job: data, error, refresh }
+  const request = useFetch<Job>(() => `/jobs/${toValue(id)}`, { key: computed(() => `job-${toValue(id)}`) })
+  usePolling(request.refresh, () => Boolean(request.data.value && isUnfinished(request.data.value.status)))
+  return request
+}
+
+/**
+ * A finished job's result (`/preview/:id`, `/metrics/:id`): null until `ready` holds, then fetched
+ * once (during the server render when the job is already done).
+ */
+export function useJobResult<T>(resource: 'preview' | 'metrics', id: MaybeRefOrGetter<string>, ready: MaybeRefOrGetter<boolean>) {
+  return useAsyncData<T | null>(
+    () => `${resource}-${toValue(id)}`,
+    () => (toValue(ready) ? $fetch<T>(`/${resource}/${toValue(id)}`) : Promise.resolve(null)),
+    { watch: [() => toValue(ready)] },
+  )
 }
 
 /** Cancels a queued or running job, or deletes a finished one. */

@@ -59,6 +59,39 @@ describe('browser: the seed flow in headless Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('renders a finished job page on the server, preview included', async () => {
+    const { page, problems } = await watchedPage()
+    const [job] = (await (await fetch('/jobs')).json()).jobs as { job_id: string }[]
+    const html = await (await fetch(`/app/jobs/${job!.job_id}`)).text()
+    expect(html).toContain('data-test="preview"')
+    expect(html).toContain('data-test="metrics"')
+    await page.goto(url(`/app/jobs/${job!.job_id}`), { waitUntil: 'networkidle' })
+    expect(await page.locator('[data-test="preview"] tbody tr').count()).toBe(20)
+    expect(problems).toEqual([])
+  })
+
+  it('shows a running job\'s progress live on /app, then its end, without a reload', async () => {
+    const { page, problems } = await watchedPage()
+    const response = await fetch('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: 'customers', rows: 1_500_000, seed: 3 }) })
+    const { job_id: id } = await response.json() as { job_id: string }
+    await page.goto(url('/app'), { waitUntil: 'domcontentloaded' })
+    const row = page.locator(`[data-job="${id}"]`)
+    await row.locator('[data-status="running"]').waitFor({ timeout: 30_000 })
+    const progress = row.getByRole('progressbar')
+    const seen = new Set<string>()
+    const deadline = Date.now() + 90_000
+    while (!(await row.locator('[data-status="done"]').count()) && Date.now() < deadline) {
+      seen.add((await progress.getAttribute('aria-valuenow'))!)
+      await page.waitForTimeout(200)
+    }
+    expect(await row.locator('[data-status="done"]').count()).toBe(1)
+    expect(await progress.getAttribute('aria-valuenow')).toBe('100')
+    // Several intermediate values were shown while it ran.
+    expect([...seen].filter(v => v !== '0' && v !== '100').length).toBeGreaterThan(1)
+    await page.screenshot({ path: `${screenshots}jobs-live.png`, fullPage: true })
+    expect(problems).toEqual([])
+  })
+
   it('serves a favicon', async () => {
     const response = await fetch('/favicon.svg')
     expect(response.status).toBe(200)
