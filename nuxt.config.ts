@@ -34,5 +34,11 @@ export default defineNuxtConfig({
   nitro: {
     serverAssets: [{ baseName: 'templates', dir: '../templates' }],
   },
+  hooks: {
+    // API errors as JSON first; Nuxt's handler (already set) still renders errors of the pages.
+    'nitro:config'(config) {
+      config.errorHandler = [fileURLToPath(new URL('./server/error-handler.ts', import.meta.url)), ...[config.errorHandler ?? []].flat()]
+    },
+  },
   typescript: { strict: true },
 })

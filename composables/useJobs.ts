@@ -19,15 +19,11 @@ export function useJob(id: MaybeRefOrGetter<string>) {
 }
 
 /**
- * A finished job's result (`/preview/:id`, `/metrics/:id`): null until `ready` holds, then fetched
- * once (during the server render when the job is already done).
+ * A finished job's result (preview, metrics): null until `ready` holds, then fetched once, during the
+ * server render when the job is already done.
  */
-export function useJobResult<T>(resource: 'preview' | 'metrics', id: MaybeRefOrGetter<string>, ready: MaybeRefOrGetter<boolean>) {
-  return useAsyncData<T | null>(
-    () => `${resource}-${toValue(id)}`,
-    () => (toValue(ready) ? $fetch<T>(`/${resource}/${toValue(id)}`) : Promise.resolve(null)),
-    { watch: [() => toValue(ready)] },
-  )
+export function useJobResult<T>(key: MaybeRefOrGetter<string>, ready: MaybeRefOrGetter<boolean>, fetcher: () => Promise<T>) {
+  return useAsyncData(() => toValue(key), () => (toValue(ready) ? fetcher() : Promise.resolve(null)), { watch: [() => toValue(ready)] })
 }
 
 /** Cancels a queued or running job, or deletes a finished one. */

@@ -5,44 +5,9 @@
  */
 /// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
-import type { CellValue, Column, DatasetSchema } from '../shared/schema.ts'
+import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, TestResult } from '../shared/schema.ts'
 import { lawOf } from './distributions.ts'
 import type { GenerationSummary } from './generate.ts'
-
-export interface TestResult {
-  statistic: number
-  p_value: number
-}
-
-export interface NumericColumnReport {
-  kind: Column['kind']
-  null_rate: { declared: number; observed: number }
-  distinct_ratio: number
-  ks?: TestResult & { sample_size: number }
-  summary?: { mean: number; sd: number; min: number; max: number }
-  /** Sample histogram beside the counts the declared distribution expects in the same bins. */
-  histogram?: { edges: number[]; observed: number[]; expected: number[] }
-}
-
-export interface CategoricalReport {
-  declared: Record<string, number>
-  observed: Record<string, number>
-  tv_distance: number
-  chi_square: TestResult & { df: number }
-}
-
-export interface SchemaJobMetrics {
-  kind: 'schema'
-  rows: number
-  sample_size: number
-  utility: {
-    /** Mean of (1 − KS statistic) over the columns with a declared distribution. */
-    ks_complement: number | null
-    columns: Record<string, NumericColumnReport>
-  }
-  categoricals: Record<string, CategoricalReport>
-  privacy_lite: { sample_size: number; duplicate_rows: number; duplicate_rate: number }
-}
 
 /**
  * Kolmogorov's limiting distribution: P(√n·D > λ), with Stephens' small-sample correction applied by
@@ -151,13 +116,13 @@ const valueKey = (v: CellValue) => String(v)
 /** The quality report of a schema job. */
 export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSummary): SchemaJobMetrics {
   const { sample, rows } = summary
-  const columns: Record<string, NumericColumnReport> = {}
+  const columns: Record<string, ColumnReport> = {}
   const categoricals: Record<string, CategoricalReport> = {}
   const ksComplements: number[] = []
 
   schema.columns.forEach((column, index) => {
     const values = sample.map(r => r[index]!).filter(v => v !== null)
-    const report: NumericColumnReport = {
+    const report: ColumnReport = {
       kind: column.kind,
       null_rate: { declared: column.null_rate, observed: rows ? summary.nulls[index]! / rows : 0 },
       distinct_ratio: values.length ? new Set(values.map(valueKey)).size / values.length : 1,

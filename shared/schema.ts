@@ -113,6 +113,12 @@ export const columnSchema = z.discriminatedUnion('kind', [
   datetimeColumn,
 ])
 
+/** The column kinds, for places that name a kind without its fields. */
+export const columnKindSchema = z.enum(['sequence', 'uuid', 'faker', 'integer', 'float', 'boolean', 'categorical', 'datetime'])
+// Compile-time guard: the list above and the union's discriminators are the same set.
+const kindsMatch: [z.infer<typeof columnKindSchema>, z.infer<typeof columnSchema>['kind']] extends [z.infer<typeof columnSchema>['kind'], z.infer<typeof columnKindSchema>] ? true : never = true
+void kindsMatch
+
 export const datasetSchema = z
   .strictObject({
     /** Faker locale, e.g. `en`, `de`, `fr`, `ja`, `pt_BR`. */
@@ -209,3 +215,44 @@ export interface TemplateSummary {
   description: string
   columns: { name: string; kind: ColumnKind }[]
 }
+
+const testResultSchema = z.object({ statistic: z.number(), p_value: z.number() })
+
+/** One column in a schema job's quality report. */
+export const columnReportSchema = z.object({
+  kind: columnKindSchema,
+  null_rate: z.object({ declared: z.number(), observed: z.number() }),
+  /** Distinct values among the sampled non-null values. */
+  distinct_ratio: z.number(),
+  /** One-sample KS test of the sample against the declared distribution. */
+  ks: testResultSchema.extend({ sample_size: z.number() }).optional(),
+  summary: z.object({ mean: z.number(), sd: z.number(), min: z.number(), max: z.number() }).optional(),
+  /** Sample histogram beside the counts the declared distribution expects in the same bins. */
+  histogram: z.object({ edges: z.array(z.number()), observed: z.array(z.number()), expected: z.array(z.number()) }).optional(),
+})
+
+export const categoricalReportSchema = z.object({
+  declared: z.record(z.string(), z.number()),
+  observed: z.record(z.string(), z.number()),
+  tv_distance: z.number(),
+  chi_square: testResultSchema.extend({ df: z.number() }),
+})
+
+/** GET /metrics/:id for a schema job: the output checked against what the schema declared. */
+export const schemaJobMetricsSchema = z.object({
+  kind: z.literal('schema'),
+  rows: z.number(),
+  sample_size: z.number(),
+  utility: z.object({
+    /** Mean of (1 − KS statistic) over the columns with a declared distribution. */
+    ks_complement: z.number().nullable(),
+    columns: z.record(z.string(), columnReportSchema),
+  }),
+  categoricals: z.record(z.string(), categoricalReportSchema),
+  privacy_lite: z.object({ sample_size: z.number(), duplicate_rows: z.number(), duplicate_rate: z.number() }),
+})
+
+export type TestResult = z.infer<typeof testResultSchema>
+export type ColumnReport = z.infer<typeof columnReportSchema>
+export type CategoricalReport = z.infer<typeof categoricalReportSchema>
+export type SchemaJobMetrics = z.infer<typeof schemaJobMetricsSchema>

@@ -2,7 +2,7 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { generateRequestSchema, type JobRecord } from '#shared/schema'
 
-export default defineApiHandler(async (event) => {
+export default defineEventHandler(async (event) => {
   const request = await validBody(event, generateRequestSchema)
   const { maxRows } = useRuntimeConfig()
   if (request.rows > maxRows) throw badRequest([{ path: 'rows', message: `must be at most ${maxRows} on this server` }])

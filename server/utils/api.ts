@@ -2,7 +2,7 @@
  * The API's request and error plumbing: every route answers JSON, bad input is a 400 naming each bad
  * field (path + message), and nothing a client sends becomes a 500.
  */
-import type { EventHandlerRequest, H3Event } from 'h3'
+import type { H3Event } from 'h3'
 import type { z } from 'zod'
 
 export interface Issue {
@@ -88,38 +88,12 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
   return body
 }
 
-/** The JSON shape of every error the API answers. */
+/** The JSON shape of every error the API answers (see server/error-handler.ts). */
 export interface ApiError {
   statusCode: number
   statusMessage: string
   message: string
   issues?: Issue[]
-}
-
-/**
- * An API route: errors become JSON (Nuxt's own handler would render an HTML page for a client that
- * does not ask for JSON), and anything unexpected is logged and answered as a plain 500.
- */
-export function defineApiHandler<T>(handler: (event: H3Event<EventHandlerRequest>) => T | Promise<T>) {
-  return defineEventHandler(async (event) => {
-    try {
-      return await handler(event)
-    }
-    catch (error) {
-      const h3 = isError(error) ? error : undefined
-      if (!h3 || h3.statusCode >= 500) console.error('[api]', event.method, event.path, error)
-      const statusCode = h3?.statusCode ?? 500
-      const body: ApiError = {
-        statusCode,
-        statusMessage: h3?.statusMessage ?? 'Internal Server Error',
-        message: h3 && statusCode < 500 ? h3.message : 'Internal server error',
-      }
-      const issues = (h3?.data as { issues?: Issue[] } | undefined)?.issues
-      if (issues) body.issues = issues
-      setResponseStatus(event, statusCode, body.statusMessage)
-      return body
-    }
-  })
 }
 
 /** 404 for an unknown id or name. */

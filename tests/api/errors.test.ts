@@ -106,6 +106,20 @@ describe('ids, names and queries are validated', () => {
     }
   })
 
+  it('answers JSON errors on API paths whatever the Accept header, and HTML on page paths', async () => {
+    for (const accept of ['*/*', 'text/html']) {
+      const response = await fetch('/no-such-route', { headers: { accept } })
+      expect(response.status).toBe(404)
+      expect(response.headers.get('content-type')).toContain('application/json')
+      expect((await response.json()).statusCode).toBe(404)
+      const bad = await fetch('/jobs/nope', { headers: { accept } })
+      expect(bad.headers.get('content-type')).toContain('application/json')
+    }
+    const page = await fetch('/app/no-such-page', { headers: { accept: 'text/html' } })
+    expect(page.status).toBe(404)
+    expect(page.headers.get('content-type')).toContain('text/html')
+  })
+
   it('stays healthy after all of that', async () => {
     expect((await fetch('/healthz')).status).toBe(200)
   })

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs'
 import { FORMATS } from '~~/engine/formats'
 
-export default defineApiHandler(async (event) => {
+export default defineEventHandler(async (event) => {
   const job = await requireFinishedJob(event)
   const etag = `"${job.sha256}"`
   setResponseHeader(event, 'ETag', etag)

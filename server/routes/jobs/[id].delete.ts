@@ -4,7 +4,7 @@
  */
 import { idParamsSchema, type Job } from '#shared/schema'
 
-export default defineApiHandler(async (event) => {
+export default defineEventHandler(async (event) => {
   const { id } = validParams(event, idParamsSchema)
   const job = await getJob(id)
   if (!job) throw notFound('job')

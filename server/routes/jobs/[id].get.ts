@@ -1,7 +1,7 @@
 /** GET /jobs/:id — one job's status and progress. */
 import { idParamsSchema, type Job } from '#shared/schema'
 
-export default defineApiHandler(async (event) => {
+export default defineEventHandler(async (event) => {
   const { id } = validParams(event, idParamsSchema)
   const job = await getJob(id)
   if (!job) throw notFound('job')

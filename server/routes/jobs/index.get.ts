@@ -9,7 +9,7 @@ function decodeCursor(cursor: string) {
   return { created_at, job_id }
 }
 
-export default defineApiHandler(async (event) => {
+export default defineEventHandler(async (event) => {
   const { limit, cursor } = validQuery(event, jobsQuerySchema)
   const after = cursor === undefined ? undefined : decodeCursor(cursor)
   const jobs = await listJobs()

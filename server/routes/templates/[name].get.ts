@@ -1,7 +1,7 @@
 /** GET /templates/:name — one template with its full schema (accepted as-is as an inline `schema`). */
 import { templateParamsSchema, type Template } from '#shared/schema'
 
-export default defineApiHandler(async (event) => {
+export default defineEventHandler(async (event) => {
   const { name } = validParams(event, templateParamsSchema)
   const template = (await getTemplates()).get(name)
   if (!template) throw notFound('template')

@@ -1,0 +1,24 @@
+/**
+ * Errors from API paths are answered as JSON, whatever the client's Accept header: Nuxt's own handler,
+ * next in the chain, would render an HTML page for a client that does not ask for JSON (curl, a
+ * service). Page paths (/app and Nuxt's internals) are left to Nuxt's error page.
+ */
+import type { ApiError, Issue } from './utils/api'
+
+const PAGE_PATHS = /^\/(app|_nuxt|__nuxt)(\/|$|\?)|^\/$/
+
+export default defineNitroErrorHandler((error, event) => {
+  if (PAGE_PATHS.test(event.path)) return
+  const statusCode = error.statusCode || 500
+  if (statusCode >= 500) console.error('[api]', event.method, event.path, error.cause ?? error)
+  const body: ApiError = {
+    statusCode,
+    statusMessage: error.statusMessage || (statusCode >= 500 ? 'Internal Server Error' : 'Error'),
+    message: statusCode >= 500 ? 'Internal server error' : error.message,
+  }
+  const issues = (error.data as { issues?: Issue[] } | undefined)?.issues
+  if (issues) body.issues = issues
+  setResponseHeader(event, 'Content-Type', 'application/json')
+  setResponseStatus(event, statusCode, body.statusMessage)
+  return send(event, JSON.stringify(body))
+})
