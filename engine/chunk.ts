@@ -3,8 +3,9 @@
  * row range give the same result in any thread, which is what makes the output deterministic.
  */
 import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
-import { compileSchema } from './columns.ts'
-import { rowEncoder } from './formats.ts'
+import { compileSchema, type CompiledSchema } from './columns.ts'
+import { fileFormat, type FileFormat } from './formats.ts'
+import type { RowGroupMeta } from './parquet.ts'
 import { RowRandom, rowHash, seedWords } from './random.ts'
 
 /** What a generation run is asked for: enough to produce any chunk of it. */
@@ -17,26 +18,33 @@ export interface GenerationSpec {
   sampleSize: number
   /** The first rows kept as values for the preview. */
   previewRows: number
+  /** CSV: neutralise spreadsheet formulas. */
+  escapeFormulas?: boolean
+  /** SQL: the target table. */
+  table?: string
 }
 
 export interface SampledRow {
   row: number
   priority: number
+  /** Every column's cell, hidden ones included (schema order). */
   cells: CellValue[]
 }
 
 export interface ChunkResult {
   start: number
   count: number
-  /** The chunk's rows, encoded, UTF-8. */
+  /** The chunk's rows, encoded. */
   bytes: Uint8Array
-  /** Nulls per column, counted over every row of the chunk. */
+  /** Parquet: the row group's metadata, for the footer. */
+  meta?: RowGroupMeta
+  /** Nulls per schema column, counted over every row of the chunk. */
   nulls: number[]
   /** Per categorical column index: count per category (schema order); per boolean column: [true, false]. */
   counts: Record<number, number[]>
   /** Rows picked for the evaluator's sample. */
   sample: SampledRow[]
-  /** Values of the rows whose index is below `previewRows`. */
+  /** Output values of the rows whose index is below `previewRows`. */
   preview: CellValue[][]
 }
 
@@ -46,10 +54,16 @@ const SAMPLE_SALT = 0x5eed5a11
 /** Over-sampling factor: chunks send a few more candidates than needed, the merge keeps the lowest. */
 const SAMPLE_SLACK = 1.25
 
+/** The compiled schema and file format of a spec (also used by the writer for header and footer). */
+export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
+  const compiled = compileSchema(spec.schema, { rows: spec.rows, seed: spec.seed })
+  const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, { rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table })
+  return { compiled, format }
+}
+
 /** Compiles the spec once and returns a function producing any chunk of it. */
 export function createChunkGenerator(spec: GenerationSpec): (start: number, count: number) => ChunkResult {
-  const compiled = compileSchema(spec.schema)
-  const encoder = rowEncoder(spec.format, compiled.names)
+  const { compiled, format } = prepare(spec)
   const rng = new RowRandom(spec.seed)
   const [seedLo, seedHi] = seedWords(spec.seed)
   const threshold = Math.min(1, (SAMPLE_SLACK * spec.sampleSize) / spec.rows)
@@ -58,7 +72,7 @@ export function createChunkGenerator(spec: GenerationSpec): (start: number, coun
   columns.forEach((column, i) => {
     if (column.kind === 'categorical') categoryIndex.set(i, new Map(column.categories.map((c, k) => [c.value, k])))
   })
-  const encoder8 = new TextEncoder()
+  const { outputIndex } = compiled
 
   return (start, count) => {
     const nulls = new Array<number>(columns.length).fill(0)
@@ -70,20 +84,24 @@ export function createChunkGenerator(spec: GenerationSpec): (start: number, coun
     const sample: SampledRow[] = []
     const preview: CellValue[][] = []
     const cells = new Array<CellValue>(columns.length)
-    const parts: string[] = []
+    const chunk = format.newChunk()
     for (let row = start; row < start + count; row++) {
       compiled.fillRow(rng, row, cells)
       for (let i = 0; i < cells.length; i++) {
         const value = cells[i]!
         if (value === null) nulls[i]!++
-        else if (typeof value === 'boolean' && counts[i]) counts[i]![value ? 0 : 1]!++
-        else if (categoryIndex.has(i)) counts[i]![categoryIndex.get(i)!.get(value)!]!++
+        else if (typeof value === 'boolean' && counts[i] && columns[i]!.kind === 'boolean') counts[i]![value ? 0 : 1]!++
+        else if (categoryIndex.has(i)) {
+          const k = categoryIndex.get(i)!.get(value)
+          if (k !== undefined) counts[i]![k]!++
+        }
       }
-      parts.push(encoder.encodeRow(cells))
+      chunk.add(cells, row)
       const priority = rowHash(seedLo, seedHi, row, SAMPLE_SALT)
       if (priority < threshold) sample.push({ row, priority, cells: cells.slice() })
-      if (row < spec.previewRows) preview.push(cells.slice())
+      if (row < spec.previewRows) preview.push(outputIndex.map(i => cells[i]!))
     }
-    return { start, count, bytes: encoder8.encode(parts.join(encoder.separator)), nulls, counts, sample, preview }
+    const { bytes, meta } = chunk.finish()
+    return { start, count, bytes, meta, nulls, counts, sample, preview }
   }
 }

@@ -1,24 +1,41 @@
 /**
  * Column kinds: each column of a schema compiles to a sampler that draws its value for the current
- * row from the row's random stream. This is where a column kind is sampled.
+ * row from the row's random stream (or from the copula, or a permutation for unique columns). This
+ * is where a column kind is sampled; `compileSchema` also resolves dependencies between columns.
  */
 import { Faker, allLocales, base, en, type LocaleDefinition } from '@faker-js/faker'
-import type { CellValue, Column, DatasetSchema } from '../shared/schema.ts'
-import { lawOf } from './distributions.ts'
-import type { RowRandom } from './random.ts'
+import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
+import { choleskyOrNull, normalCdf, normalQuantile, lawOf, type Law } from './distributions.ts'
+import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, secondsOfDay, timeFormatter } from './datetime.ts'
+import { compileExpression, ExpressionError } from './expression.ts'
+import { createPermutation, type Permutation } from './permutation.ts'
+import { RowRandom, seedWords } from './random.ts'
 
-/** Draws one value for the current row. */
-export type Sampler = (rng: RowRandom, row: number) => CellValue
+type Path = (string | number)[]
 
-/** A problem with a schema that only the engine can see (an unknown faker method, say). */
+/** A problem with a schema that only the engine can see (unknown references, cycles, ...). */
 export class SchemaError extends Error {
-  readonly issues: { path: (string | number)[]; message: string }[]
-  constructor(issues: { path: (string | number)[]; message: string }[]) {
+  readonly issues: { path: Path; message: string }[]
+  constructor(issues: { path: Path; message: string }[]) {
     super(issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; '))
     this.name = 'SchemaError'
     this.issues = issues
   }
 }
+
+/** What a sampler sees: the row's stream, its index, the cells filled so far, copula uniforms. */
+export interface RowState {
+  rng: RowRandom
+  row: number
+  cells: CellValue[]
+  uniforms: Float64Array
+}
+
+/** Draws one value for the current row. */
+export type Sampler = (state: RowState) => CellValue
+
+/** The type a column's values have in typed formats (Parquet, SQL). */
+export type OutputType = 'integer' | 'number' | 'string' | 'boolean' | 'timestamp' | 'date'
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
@@ -37,7 +54,7 @@ function roundTo(value: number, decimals: number): number {
   return Math.round(value * scale) / scale
 }
 
-/** Turns whatever a faker method returns into a cell. */
+/** Turns whatever a faker method or expression returns into a cell. */
 function toCell(value: unknown): CellValue {
   if (value === null || value === undefined) return null
   if (typeof value === 'string' || typeof value === 'boolean') return value
@@ -47,115 +64,519 @@ function toCell(value: unknown): CellValue {
   return JSON.stringify(value)
 }
 
-/**
- * A faker instance whose randomness is the row stream. The indirection through `current` lets one
- * instance serve every row.
- */
-export function createRowFaker(locale: string): { faker: Faker; bind(rng: RowRandom): void } {
+/** A faker instance whose randomness is the current row's stream. */
+function createRowFaker(locale: string): { faker: Faker; bind(rng: RowRandom): void } {
   let current: RowRandom | undefined
   const localeDefinition = (allLocales as Record<string, LocaleDefinition>)[locale]
-  if (!localeDefinition) throw new SchemaError([{ path: ['locale'], message: `unknown faker locale "${locale}"` }])
-  const faker = new Faker({
-    locale: [localeDefinition, en, base],
-    randomizer: {
-      next: () => current!.next(),
-      seed: () => {},
-    },
-  })
-  return { faker, bind: rng => { current = rng } }
+  if (!localeDefinition) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
+  const faker = new Faker({ locale: [localeDefinition, en, base], randomizer: { next: () => current!.next(), seed: () => {} } })
+  return { faker, bind: (rng) => { current = rng } }
 }
 
-const FORBIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__', 'seed', 'setDefaultRefDate'])
+const FORBIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__', 'seed', 'setDefaultRefDate', 'rawDefinitions', 'definitions'])
 
-function fakerSampler(column: Extract<Column, { kind: 'faker' }>, faker: Faker, path: (string | number)[]): Sampler {
-  const [moduleName, methodName] = column.method.split('.') as [string, string]
+/** Resolves `module.method` on faker, refusing anything that is not a plain faker method. */
+function fakerMethod(faker: Faker, path: string, at: Path): () => CellValue {
+  const [moduleName, methodName] = path.split('.') as [string, string]
   const fakerModule: unknown = FORBIDDEN_MEMBERS.has(moduleName) || !Object.hasOwn(faker, moduleName) ? undefined : (faker as unknown as Record<string, unknown>)[moduleName]
-  const method: unknown = fakerModule && typeof fakerModule === 'object' && !FORBIDDEN_MEMBERS.has(methodName)
+  const method: unknown = fakerModule && typeof fakerModule === 'object' && !FORBIDDEN_MEMBERS.has(methodName) && !methodName.startsWith('_')
     ? (fakerModule as Record<string, unknown>)[methodName]
     : undefined
-  if (typeof method !== 'function') throw new SchemaError([{ path: [...path, 'method'], message: `"${column.method}" is not a faker method` }])
-  const args = column.args ?? []
+  if (typeof method !== 'function') throw new SchemaError([{ path: at, message: `"${path}" is not a faker method` }])
   const call = method as (...a: unknown[]) => unknown
-  return () => toCell(call.apply(fakerModule, args))
+  return () => toCell(call.call(fakerModule))
 }
 
-/** Compiles one column to its sampler. `path` locates the column in the request, for errors. */
-export function compileColumn(column: Column, faker: Faker, path: (string | number)[]): Sampler {
-  switch (column.kind) {
-    case 'sequence': {
-      const { start, step } = column
-      return (_rng, row) => start + row * step
-    }
-    case 'uuid':
-      return rng => uuidFrom(rng)
-    case 'faker':
-      return fakerSampler(column, faker, path)
+function fakerCall(faker: Faker, path: string, args: unknown[], at: Path): () => CellValue {
+  if (!args.length) return fakerMethod(faker, path, at)
+  const [moduleName, methodName] = path.split('.') as [string, string]
+  fakerMethod(faker, path, at) // validates the path
+  const fakerModule = (faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[moduleName]!
+  const method = fakerModule[methodName]!
+  return () => toCell(method.apply(fakerModule, args))
+}
+
+// ---- patterns -------------------------------------------------------------------------------
+
+const CLASSES: Record<string, string> = {
+  '#': '0123456789',
+  '?': 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  '@': 'abcdefghijklmnopqrstuvwxyz',
+  '*': 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+}
+
+/** A pattern as literal text and character classes. */
+function parsePattern(pattern: string): (string | string[])[] {
+  const parts: (string | string[])[] = []
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!
+    if (ch === '\\' && i + 1 < pattern.length) parts.push(pattern[++i]!)
+    else if (CLASSES[ch]) parts.push(Array.from(CLASSES[ch]!))
+    else parts.push(ch)
+  }
+  return parts
+}
+
+// ---- templates ------------------------------------------------------------------------------
+
+const FILTERS: Record<string, (s: string) => string> = {
+  lower: s => s.toLowerCase(),
+  upper: s => s.toUpperCase(),
+  /** Lowercase ASCII letters and digits only: "José O'Neil" → "joseoneil". */
+  alnum: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]/g, ''),
+  /** URL slug: "José O'Neil" → "jose-o-neil". */
+  slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+}
+
+interface TemplateToken { text?: string; column?: string; faker?: string; filters: ((s: string) => string)[] }
+
+function parseTemplate(template: string, at: Path): TemplateToken[] {
+  const tokens: TemplateToken[] = []
+  const re = /\{\{\s*([^}]*?)\s*\}\}/g
+  let last = 0
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    if (m.index > last) tokens.push({ text: template.slice(last, m.index), filters: [] })
+    const [ref, ...filterNames] = m[1]!.split('|').map(s => s.trim())
+    const filters = filterNames.map((name) => {
+      const filter = FILTERS[name]
+      if (!filter) throw new SchemaError([{ path: at, message: `unknown filter "${name}" (use ${Object.keys(FILTERS).join(', ')})` }])
+      return filter
+    })
+    if (!ref || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9]*)?$/.test(ref)) throw new SchemaError([{ path: at, message: `"{{${m[1]}}}" is neither a column nor a faker method` }])
+    tokens.push(ref.includes('.') ? { faker: ref, filters } : { column: ref, filters })
+    last = m.index + m[0].length
+  }
+  if (last < template.length) tokens.push({ text: template.slice(last), filters: [] })
+  return tokens
+}
+
+// ---- laws of numeric and range kinds ----------------------------------------------------------
+
+/** The law a numeric column draws from (for its sampler and the evaluator). */
+export function numericLaw(spec: Extract<ValueSpec, { kind: 'integer' | 'float' }>): Law {
+  return lawOf(spec.distribution, spec.min, spec.max, spec.kind === 'integer')
+}
+
+/** The law of the position in [0, 1] of a date/time column's range. */
+export function rangeLaw(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): Law {
+  return lawOf(spec.distribution, 0, 1, false)
+}
+
+/** A date/time column's range as integer steps: [start, start + (count - 1) * unit], in ms or s. */
+export function rangeGrid(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { start: number; count: number; unit: number } {
+  if (spec.kind === 'time') {
+    const start = secondsOfDay(spec.start)
+    return { start, count: secondsOfDay(spec.end) - start + 1, unit: 1 }
+  }
+  const start = Date.parse(spec.start)
+  const end = Date.parse(spec.end)
+  if (spec.kind === 'date') return { start, count: Math.round((end - start) / DAY_MS) + 1, unit: DAY_MS }
+  return { start, count: end - start + 1, unit: 1 }
+}
+
+/** Kinds whose value can come from the copula's uniform for the column. */
+const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time'])
+
+// ---- compile ----------------------------------------------------------------------------------
+
+interface Context {
+  faker: Faker
+  index: Map<string, number>
+  rows: number
+  seed: number
+}
+
+/** Where a sampler gets its uniform from: the row stream, or the copula's draw for this column. */
+type UniformSource = (state: RowState) => number
+const fromStream: UniformSource = state => state.rng.next()
+
+interface CompiledValue {
+  sampler: Sampler
+  /** Columns this value reads (by name), for the dependency order. */
+  references: { name: string; path: Path }[]
+  type: OutputType | undefined
+}
+
+function valueSpace(spec: ValueSpec): number | undefined {
+  switch (spec.kind) {
+    case 'integer': return spec.distribution.type === 'uniform' ? spec.max! - spec.min! + 1 : undefined
+    case 'categorical': return spec.categories.length
+    case 'pattern': return parsePattern(spec.pattern).reduce<number>((n, part) => n * (typeof part === 'string' ? 1 : part.length), 1)
+    case 'datetime':
+    case 'date':
+    case 'time': return spec.distribution.type === 'uniform' ? rangeGrid(spec).count : undefined
+    default: return undefined
+  }
+}
+
+/** A sampler drawing without replacement: row i takes the value at position perm(i) of the space. */
+function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: Path): CompiledValue | undefined {
+  if (spec.kind === 'sequence') return undefined // unique by construction
+  if (spec.kind === 'uuid') return undefined // 122 random bits: collisions are out of reach
+  const space = valueSpace(spec)
+  if (space === undefined) {
+    const why = ['integer', 'datetime', 'date', 'time'].includes(spec.kind)
+      ? `unique ${spec.kind} values are drawn uniformly without replacement: use a uniform distribution`
+      : `unique is not available for ${spec.kind} columns (use sequence, uuid, pattern, integer, categorical, datetime, date or time, or a template that includes a unique column)`
+    throw new SchemaError([{ path: [...at, 'unique'], message: why }])
+  }
+  if (space < ctx.rows) throw new SchemaError([{ path: [...at, 'unique'], message: `only ${space} distinct values exist, fewer than the ${ctx.rows} rows asked` }])
+  const [lo, hi] = seedWords(ctx.seed)
+  const perm: Permutation = createPermutation(Math.min(space, 2 ** 52), [lo ^ 0x1234567, hi ^ columnIndex, (lo + columnIndex * 0x9e3779b9) >>> 0, 0xdeadbeef ^ columnIndex])
+  switch (spec.kind) {
     case 'integer': {
-      const law = lawOf(column)
-      const lo = column.min ?? -Number.MAX_SAFE_INTEGER
-      const hi = column.max ?? Number.MAX_SAFE_INTEGER
-      return rng => Math.min(hi, Math.max(lo, Math.round(law.quantile(rng.next()))))
-    }
-    case 'float': {
-      const law = lawOf(column)
-      const { decimals } = column
-      const lo = column.min ?? -Infinity
-      const hi = column.max ?? Infinity
-      return rng => Math.min(hi, Math.max(lo, roundTo(law.quantile(rng.next()), decimals)))
-    }
-    case 'boolean': {
-      const { probability } = column
-      return rng => rng.next() < probability
+      const min = spec.min!
+      return { sampler: s => min + perm.at(s.row), references: [], type: 'integer' }
     }
     case 'categorical': {
-      const values = column.categories.map(c => c.value)
-      const total = column.categories.reduce((sum, c) => sum + c.weight, 0)
+      const values = spec.categories.map(c => c.value)
+      return { sampler: s => values[perm.at(s.row)]!, references: [], type: categoricalType(values) }
+    }
+    case 'pattern': {
+      const parts = parsePattern(spec.pattern)
+      return {
+        sampler: (s) => {
+          let rest = perm.at(s.row)
+          const out = new Array<string>(parts.length)
+          for (let i = parts.length - 1; i >= 0; i--) {
+            const part = parts[i]!
+            if (typeof part === 'string') out[i] = part
+            else {
+              out[i] = part[rest % part.length]!
+              rest = Math.floor(rest / part.length)
+            }
+          }
+          return out.join('')
+        },
+        references: [],
+        type: 'string',
+      }
+    }
+    default: {
+      const range = spec as Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>
+      const grid = rangeGrid(range)
+      const format = rangeFormatter(range)
+      return { sampler: s => format(grid.start + perm.at(s.row) * grid.unit), references: [], type: rangeType(range) }
+    }
+  }
+}
+
+function categoricalType(values: CellValue[]): OutputType {
+  if (values.every(v => typeof v === 'boolean')) return 'boolean'
+  if (values.every(v => typeof v === 'number')) return values.every(v => Number.isInteger(v)) ? 'integer' : 'number'
+  return 'string'
+}
+
+function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): (n: number) => CellValue {
+  if (spec.kind === 'date') return dateFormatter(spec.format)
+  if (spec.kind === 'time') return timeFormatter(spec.format)
+  return datetimeFormatter(spec.format, spec.timezone)
+}
+
+function rangeType(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): OutputType {
+  if (spec.kind === 'date') return spec.format === 'YYYY-MM-DD' ? 'date' : 'string'
+  if (spec.kind === 'time') return 'string'
+  if (spec.format === 'epoch_seconds') return 'integer'
+  return spec.format === 'iso' || spec.format === 'epoch' ? 'timestamp' : 'string'
+}
+
+function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformSource): CompiledValue {
+  const plain = (sampler: Sampler, type: OutputType | undefined): CompiledValue => ({ sampler, references: [], type })
+  switch (spec.kind) {
+    case 'sequence': {
+      const { start, step } = spec
+      return plain(s => start + s.row * step, 'integer')
+    }
+    case 'uuid':
+      return plain(s => uuidFrom(s.rng), 'string')
+    case 'pattern': {
+      const parts = parsePattern(spec.pattern)
+      return plain((s) => {
+        let text = ''
+        for (const part of parts) text += typeof part === 'string' ? part : part[Math.floor(s.rng.next() * part.length)]!
+        return text
+      }, 'string')
+    }
+    case 'faker': {
+      const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'])
+      return plain(() => call(), undefined)
+    }
+    case 'integer': {
+      const law = numericLaw(spec)
+      const lo = spec.min ?? -Number.MAX_SAFE_INTEGER
+      const hi = spec.max ?? Number.MAX_SAFE_INTEGER
+      return plain(s => Math.min(hi, Math.max(lo, Math.round(law.quantile(uniform(s))))), 'integer')
+    }
+    case 'float': {
+      const law = numericLaw(spec)
+      const { decimals } = spec
+      const lo = spec.min ?? -Infinity
+      const hi = spec.max ?? Infinity
+      return plain(s => Math.min(hi, Math.max(lo, roundTo(law.quantile(uniform(s)), decimals))), 'number')
+    }
+    case 'boolean': {
+      const { probability } = spec
+      return plain(s => s.rng.next() < probability, 'boolean')
+    }
+    case 'categorical': {
+      const values = spec.categories.map(c => c.value)
+      const total = spec.categories.reduce((sum, c) => sum + c.weight, 0)
       let acc = 0
-      const cumulative = column.categories.map(c => (acc += c.weight / total))
+      const cumulative = Float64Array.from(spec.categories, c => (acc += c.weight / total))
       const last = values.length - 1
-      return rng => {
-        const u = rng.next()
-        let i = 0
-        while (i < last && u >= cumulative[i]!) i++
-        return values[i]!
+      return plain((s) => {
+        const u = s.rng.next()
+        let a = 0
+        let b = last
+        while (a < b) {
+          const mid = (a + b) >>> 1
+          if (u < cumulative[mid]!) b = mid
+          else a = mid + 1
+        }
+        return values[a]!
+      }, categoricalType(values))
+    }
+    case 'datetime':
+    case 'date':
+    case 'time': {
+      if (spec.kind === 'datetime' && !isValidDatetimeFormat(spec.format)) {
+        throw new SchemaError([{ path: [...at, 'format'], message: 'must be iso, epoch, epoch_seconds or a pattern with YYYY MM DD HH mm ss SSS Z' }])
+      }
+      const law = rangeLaw(spec)
+      const grid = rangeGrid(spec)
+      const format = rangeFormatter(spec)
+      const last = grid.count - 1
+      return plain(s => format(grid.start + Math.min(last, Math.floor(law.quantile(uniform(s)) * grid.count)) * grid.unit), rangeType(spec))
+    }
+    case 'template': {
+      const tokens = parseTemplate(spec.template, [...at, 'template'])
+      const references: CompiledValue['references'] = []
+      const parts = tokens.map((token) => {
+        const filter = (text: string) => token.filters.reduce((t, f) => f(t), text)
+        if (token.text !== undefined) return () => token.text!
+        if (token.faker) {
+          const call = fakerMethod(ctx.faker, token.faker, [...at, 'template'])
+          return () => filter(String(call() ?? ''))
+        }
+        references.push({ name: token.column!, path: [...at, 'template'] })
+        const name = token.column!
+        return (s: RowState) => {
+          const value = s.cells[ctx.index.get(name)!]
+          return filter(value === null || value === undefined ? '' : String(value))
+        }
+      })
+      return {
+        sampler: (s) => {
+          let text = ''
+          for (const part of parts) text += part(s)
+          return text
+        },
+        references,
+        type: 'string',
       }
     }
-    case 'datetime': {
-      const start = Date.parse(column.start)
-      const end = Date.parse(column.end)
-      const format = column.format
-      return rng => {
-        const ms = rng.int(start, end)
-        if (format === 'epoch') return ms
-        const iso = new Date(ms).toISOString()
-        return format === 'date' ? iso.slice(0, 10) : iso
+    case 'derived': {
+      let expression
+      try {
+        expression = compileExpression(spec.expression)
+      }
+      catch (error) {
+        if (error instanceof ExpressionError) throw new SchemaError([{ path: [...at, 'expression'], message: `${error.message} (at character ${error.position})` }])
+        throw error
+      }
+      const refs = expression.references
+      // Unknown names get -1 here and are reported by dependencyOrder.
+      const slots = Int32Array.from(refs, name => ctx.index.get(name) ?? -1)
+      const { decimals } = spec
+      const compiled = expression
+      let state: RowState
+      const get = (i: number) => state.cells[slots[i]!] ?? null
+      return {
+        sampler: (s) => {
+          state = s
+          const value = toCell(compiled.evaluate(get))
+          return typeof value === 'number' && decimals !== undefined ? roundTo(value, decimals) : value
+        },
+        references: refs.map(name => ({ name, path: [...at, 'expression'] })),
+        type: spec.type === 'datetime' ? 'timestamp' : spec.type,
       }
     }
   }
 }
 
-/** A schema compiled for generation: fills a row's cells from the row index alone. */
+/** A column compiled for generation. */
+interface CompiledColumn extends CompiledValue {
+  name: string
+  nullRate: number
+  hidden: boolean
+}
+
+function compileColumn(column: Column, ctx: Context, columnIndex: number, uniform: UniformSource): CompiledColumn {
+  const at: Path = ['schema', 'columns', columnIndex]
+  const meta = { name: column.name, nullRate: column.null_rate, hidden: column.hidden }
+  if (column.kind === 'conditional') {
+    if (column.unique) throw new SchemaError([{ path: [...at, 'unique'], message: 'unique is not available for conditional columns' }])
+    const cases = new Map<CellValue, CompiledValue>()
+    const compiledCases = column.cases.map((c, i) => compileValue(c.then, ctx, [...at, 'cases', i, 'then'], fromStream))
+    column.cases.forEach((c, i) => {
+      for (const value of Array.isArray(c.when) ? c.when : [c.when]) if (!cases.has(value)) cases.set(value, compiledCases[i]!)
+    })
+    const fallback = column.default ? compileValue(column.default, ctx, [...at, 'default'], fromStream) : undefined
+    const all = [...compiledCases, ...(fallback ? [fallback] : [])]
+    const onName = column.on
+    const types = new Set(all.map(c => c.type))
+    return {
+      ...meta,
+      sampler: (s) => {
+        const chosen = cases.get(s.cells[ctx.index.get(onName)!] ?? null) ?? fallback
+        return chosen ? chosen.sampler(s) : null
+      },
+      references: [{ name: onName, path: [...at, 'on'] }, ...all.flatMap(c => c.references)],
+      type: types.size === 1 ? [...types][0] : undefined,
+    }
+  }
+  const unique = column.unique ? uniqueSampler(column, ctx, columnIndex, at) : undefined
+  return { ...meta, ...(unique ?? compileValue(column, ctx, at, uniform)) }
+}
+
+/** Orders columns so each comes after the columns it reads; a cycle is a SchemaError naming them. */
+function dependencyOrder(columns: CompiledColumn[], index: Map<string, number>): number[] {
+  const dependsOn = columns.map((column) => {
+    const deps = new Set<number>()
+    for (const ref of column.references) {
+      const target = index.get(ref.name)
+      if (target === undefined) throw new SchemaError([{ path: ref.path, message: `unknown column "${ref.name}"` }])
+      deps.add(target)
+    }
+    return deps
+  })
+  const order: number[] = []
+  const state = new Array<0 | 1 | 2>(columns.length).fill(0) // unvisited, in progress, done
+  const visit = (i: number, trail: number[]) => {
+    if (state[i] === 2) return
+    if (state[i] === 1) {
+      const cycle = [...trail.slice(trail.indexOf(i)), i].map(j => columns[j]!.name)
+      throw new SchemaError([{ path: ['schema', 'columns', i], message: `columns depend on each other in a cycle: ${cycle.join(' → ')}` }])
+    }
+    state[i] = 1
+    for (const dep of dependsOn[i]!) visit(dep, [...trail, i])
+    state[i] = 2
+    order.push(i)
+  }
+  columns.forEach((_, i) => visit(i, []))
+  return order
+}
+
+interface CopulaGroup {
+  columns: number[]
+  /** Lower-triangular Cholesky factor, row-major. */
+  factor: Float64Array
+}
+
+function compileCorrelations(schema: DatasetSchema, index: Map<string, number>): CopulaGroup[] {
+  const used = new Map<number, number>()
+  return (schema.correlations ?? []).map((group, g) => {
+    const at: Path = ['schema', 'correlations', g]
+    const n = group.columns.length
+    const columns = group.columns.map((name, k) => {
+      const i = index.get(name)
+      if (i === undefined) throw new SchemaError([{ path: [...at, 'columns', k], message: `unknown column "${name}"` }])
+      const column = schema.columns[i]!
+      if (!COPULA_KINDS.has(column.kind)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is a ${column.kind} column; correlations take integer, float, datetime, date or time columns` }])
+      if (column.unique) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is unique and cannot also be correlated` }])
+      if (used.has(i)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is already in correlation group ${used.get(i)}` }])
+      used.set(i, g)
+      return i
+    })
+    const { matrix } = group
+    const names = group.columns.join(', ')
+    if (matrix.length !== n || matrix.some(row => row.length !== n)) throw new SchemaError([{ path: [...at, 'matrix'], message: `must be ${n}×${n} for columns ${names}` }])
+    for (let r = 0; r < n; r++) {
+      if (Math.abs(matrix[r]![r]! - 1) > 1e-9) throw new SchemaError([{ path: [...at, 'matrix', r, r], message: `the diagonal must be 1 (${group.columns[r]})` }])
+      for (let c = 0; c < r; c++) {
+        if (Math.abs(matrix[r]![c]! - matrix[c]![r]!) > 1e-9) throw new SchemaError([{ path: [...at, 'matrix', r, c], message: `must be symmetric: ${group.columns[r]}/${group.columns[c]} differs from ${group.columns[c]}/${group.columns[r]}` }])
+      }
+    }
+    const factor = choleskyOrNull(matrix)
+    if (!factor) throw new SchemaError([{ path: [...at, 'matrix'], message: `is not positive definite, so no data can have these correlations between ${names}` }])
+    return { columns, factor }
+  })
+}
+
+/** A schema compiled for generation. */
 export interface CompiledSchema {
+  /** Output column names (hidden ones left out), in schema order. */
   readonly names: string[]
-  /** Writes row `row`'s values into `out` (one slot per column). */
-  fillRow(rng: RowRandom, row: number, out: CellValue[]): void
+  /** For each output column, its index in the row's cells. */
+  readonly outputIndex: number[]
+  /** For each output column, the type of its values (for typed formats). */
+  readonly types: OutputType[]
+  /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
+  fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
 
-/** Compiles a validated schema; throws SchemaError for what zod could not check (e.g. faker methods). */
-export function compileSchema(schema: DatasetSchema): CompiledSchema {
+/** Rows generated to infer the type of columns whose kind does not fix it (faker, derived). */
+const TYPE_PROBE_ROWS = 64
+
+/**
+ * Compiles a validated schema for `rows` rows from `seed` (both matter to unique columns). Throws a
+ * SchemaError for what zod cannot check: faker methods, references, cycles, correlation matrices,
+ * value spaces too small for unique columns.
+ */
+export function compileSchema(schema: DatasetSchema, options: { rows?: number; seed?: number } = {}): CompiledSchema {
   const { faker, bind } = createRowFaker(schema.locale)
-  const samplers = schema.columns.map((column, index) => compileColumn(column, faker, ['schema', 'columns', index]))
-  const nullRates = schema.columns.map(c => c.null_rate)
-  const names = schema.columns.map(c => c.name)
-  return {
-    names,
-    fillRow(rng, row, out) {
-      rng.setRow(row)
-      bind(rng)
-      for (let i = 0; i < samplers.length; i++) {
-        const nullRate = nullRates[i]!
-        out[i] = nullRate > 0 && rng.next() < nullRate ? null : samplers[i]!(rng, row)
+  const index = new Map(schema.columns.map((c, i) => [c.name, i]))
+  const ctx: Context = { faker, index, rows: options.rows ?? 1, seed: options.seed ?? 0 }
+  const copula = compileCorrelations(schema, index)
+  const copulaSlot = new Map<number, number>()
+  copula.forEach(group => group.columns.forEach(i => copulaSlot.set(i, i)))
+  const columns = schema.columns.map((column, i) => compileColumn(column, ctx, i, copulaSlot.has(i) ? s => s.uniforms[i]! : fromStream))
+  const order = dependencyOrder(columns, index)
+  const samplers = order.map(i => columns[i]!.sampler)
+  const nullRates = Float64Array.from(order, i => columns[i]!.nullRate)
+  const orderIndex = Int32Array.from(order)
+  const z = new Float64Array(Math.max(0, ...copula.map(g => g.columns.length)))
+  const state: RowState = { rng: new RowRandom(0), row: 0, cells: [], uniforms: new Float64Array(columns.length) }
+
+  const fillRow = (rng: RowRandom, row: number, cells: CellValue[]) => {
+    rng.setRow(row)
+    bind(rng)
+    state.rng = rng
+    state.row = row
+    state.cells = cells
+    for (const group of copula) {
+      const n = group.columns.length
+      for (let k = 0; k < n; k++) z[k] = normalQuantile(rng.next())
+      for (let r = 0; r < n; r++) {
+        let x = 0
+        for (let c = 0; c <= r; c++) x += group.factor[r * n + c]! * z[c]!
+        state.uniforms[group.columns[r]!] = normalCdf(x)
       }
-    },
+    }
+    for (let k = 0; k < samplers.length; k++) {
+      const nullRate = nullRates[k]!
+      cells[orderIndex[k]!] = nullRate > 0 && rng.next() < nullRate ? null : samplers[k]!(state)
+    }
   }
+
+  const outputIndex = columns.flatMap((c, i) => (c.hidden ? [] : [i]))
+  const names = outputIndex.map(i => columns[i]!.name)
+  const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0))
+  return { names, outputIndex, types, fillRow }
+}
+
+/** The type of a column's first non-null values (faker methods and expressions do not declare one). */
+function probeType(fillRow: CompiledSchema['fillRow'], column: number, width: number, seed: number): OutputType {
+  const rng = new RowRandom(seed)
+  const cells = new Array<CellValue>(width)
+  const seen = new Set<string>()
+  for (let row = 0; row < TYPE_PROBE_ROWS; row++) {
+    fillRow(rng, row, cells)
+    const value = cells[column]
+    if (value === null || value === undefined) continue
+    seen.add(typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value)
+  }
+  if (seen.size === 1) return [...seen][0] as OutputType
+  if (seen.size === 2 && seen.has('integer') && seen.has('number')) return 'number'
+  return 'string'
 }

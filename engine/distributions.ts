@@ -1,82 +1,160 @@
-/**
- * Numeric distributions: sampling by inverse CDF (one uniform draw per value, so truncation needs no
- * rejection loop) and the CDFs the evaluator tests the output against.
- */
 /// <reference path="../types/jstat.d.ts" />
+/**
+ * Distributions: each becomes a law with a quantile function (one uniform draw per value, so
+ * truncation to bounds is exact and needs no rejection loop) and the CDF the evaluator tests against.
+ */
 import jStat from 'jstat'
-import type { Column } from '../shared/schema.ts'
-
-type NumericColumn = Extract<Column, { kind: 'integer' | 'float' }>
+import type { Distribution } from '../shared/schema.ts'
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
 export function normalQuantile(p: number): number {
   if (p <= 0) return -Infinity
   if (p >= 1) return Infinity
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239]
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1]
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416]
   const low = 0.02425
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p))
-    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
-  }
-  if (p > 1 - low) {
-    const q = Math.sqrt(-2 * Math.log(1 - p))
-    return -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+  if (p < low || p > 1 - low) {
+    const q = Math.sqrt(-2 * Math.log(p < low ? p : 1 - p))
+    const x = (((((-7.784894002430293e-3 * q - 3.223964580411365e-1) * q - 2.400758277161838) * q - 2.549732539343734) * q + 4.374664141464968) * q + 2.938163982698783)
+      / ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q + 3.754408661907416) * q + 1)
+    return p < low ? x : -x
   }
   const q = p - 0.5
   const r = q * q
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  return ((((((-3.969683028665376e1 * r + 2.209460984245205e2) * r - 2.759285104469687e2) * r + 1.38357751867269e2) * r - 3.066479806614716e1) * r + 2.506628277459239) * q)
+    / (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r - 1.328068155288572e1) * r + 1)
 }
 
-/** Standard normal CDF (jstat). */
+/** Standard normal CDF. */
 export function normalCdf(x: number): number {
   return jStat.normal.cdf(x, 0, 1)
 }
 
-/**
- * The continuous distribution behind a numeric column, on the interval it is drawn from: integers
- * are drawn continuously on [min - 0.5, max + 0.5] and rounded, so the same law describes both.
- */
-export interface ContinuousLaw {
-  /** Maps a uniform u in [0, 1) to a value. */
+/** A distribution restricted to an interval, as sampled and as tested. */
+export interface Law {
+  /** Maps a uniform u in [0, 1) to a value in the interval. */
   quantile(u: number): number
   /** P(X <= x). */
   cdf(x: number): number
+  /** True when values are integers by nature (poisson, binomial). */
+  discrete: boolean
 }
 
-/** The law a numeric column samples from, truncated to its bounds. */
-export function lawOf(column: NumericColumn): ContinuousLaw {
-  const widen = column.kind === 'integer' ? 0.5 : 0
-  const lo = column.min === undefined ? -Infinity : column.min - widen
-  const hi = column.max === undefined ? Infinity : column.max + widen
-  const dist = column.distribution
-  if (dist.type === 'uniform') {
-    const span = hi - lo
-    return {
-      quantile: u => lo + u * span,
-      cdf: x => (x <= lo ? 0 : x >= hi ? 1 : (x - lo) / span),
+interface BaseLaw {
+  quantile(p: number): number
+  cdf(x: number): number
+  /** The natural support when no bound is given. */
+  lo: number
+  hi: number
+}
+
+/** Smallest k with cdf(k) >= p, for integer-valued laws (binary search; cdf is monotone). */
+function discreteQuantile(cdf: (k: number) => number, lo: number, hi: number) {
+  return (p: number) => {
+    let a = lo
+    let b = hi
+    while (a < b) {
+      const mid = Math.floor((a + b) / 2)
+      if (cdf(mid) >= p) b = mid
+      else a = mid + 1
     }
+    return a
   }
-  const pLo = normalCdf((lo - dist.mean) / dist.sd)
-  const pHi = normalCdf((hi - dist.mean) / dist.sd)
-  const mass = pHi - pLo
-  return {
-    quantile: u => {
-      const x = dist.mean + dist.sd * normalQuantile(pLo + u * mass)
-      return Math.min(hi, Math.max(lo, x))
-    },
-    cdf: x => (x <= lo ? 0 : x >= hi ? 1 : (normalCdf((x - dist.mean) / dist.sd) - pLo) / mass),
+}
+
+function baseLaw(d: Distribution, min: number | undefined, max: number | undefined): BaseLaw {
+  switch (d.type) {
+    case 'uniform': {
+      const lo = min!
+      const span = max! - lo
+      return { lo, hi: max!, quantile: p => lo + p * span, cdf: x => (x - lo) / span }
+    }
+    case 'normal':
+      return { lo: -Infinity, hi: Infinity, quantile: p => d.mean + d.sd * normalQuantile(p), cdf: x => normalCdf((x - d.mean) / d.sd) }
+    case 'lognormal':
+      return { lo: 0, hi: Infinity, quantile: p => Math.exp(d.mu + d.sigma * normalQuantile(p)), cdf: x => (x <= 0 ? 0 : normalCdf((Math.log(x) - d.mu) / d.sigma)) }
+    case 'exponential':
+      return { lo: 0, hi: Infinity, quantile: p => -Math.log1p(-p) / d.rate, cdf: x => (x <= 0 ? 0 : -Math.expm1(-d.rate * x)) }
+    case 'gamma':
+      return { lo: 0, hi: Infinity, quantile: p => jStat.gamma.inv(p, d.shape, d.scale), cdf: x => (x <= 0 ? 0 : jStat.gamma.cdf(x, d.shape, d.scale)) }
+    case 'beta': {
+      // Beta lives on [0, 1]; bounds rescale it rather than truncate it.
+      const lo = min ?? 0
+      const span = (max ?? 1) - lo
+      return {
+        lo, hi: lo + span,
+        quantile: p => lo + span * jStat.beta.inv(p, d.alpha, d.beta),
+        cdf: x => jStat.beta.cdf(Math.min(1, Math.max(0, (x - lo) / span)), d.alpha, d.beta),
+      }
+    }
+    case 'triangular': {
+      const a = min!
+      const b = max!
+      const c = d.mode
+      const fc = b > a ? (c - a) / (b - a) : 0.5
+      return {
+        lo: a, hi: b,
+        quantile: p => (p < fc ? a + Math.sqrt(p * (b - a) * (c - a)) : b - Math.sqrt((1 - p) * (b - a) * (b - c))),
+        cdf: x => (x <= a ? 0 : x >= b ? 1 : x <= c ? ((x - a) ** 2) / ((b - a) * (c - a)) : 1 - ((b - x) ** 2) / ((b - a) * (b - c))),
+      }
+    }
+    case 'poisson': {
+      const cdf = (k: number) => (k < 0 ? 0 : jStat.poisson.cdf(Math.floor(k), d.lambda))
+      const hi = Math.ceil(d.lambda + 12 * Math.sqrt(d.lambda) + 20)
+      return { lo: 0, hi, cdf, quantile: discreteQuantile(cdf, 0, hi) }
+    }
+    case 'binomial': {
+      const cdf = (k: number) => (k < 0 ? 0 : k >= d.n ? 1 : jStat.binomial.cdf(Math.floor(k), d.n, d.p))
+      return { lo: 0, hi: d.n, cdf, quantile: discreteQuantile(cdf, 0, d.n) }
+    }
   }
 }
 
 /**
- * The CDF of a column's values as written: for integers, the law's mass up to k + 0.5; for floats,
- * the law itself (rounding to `decimals` is far below what a KS test of a sample can see).
+ * The law of a column's values: `distribution` truncated to [min, max] (for integers, drawn
+ * continuously on [min - 0.5, max + 0.5] and rounded, so the same law describes both).
  */
-export function declaredCdf(column: NumericColumn): (x: number) => number {
-  const law = lawOf(column)
-  if (column.kind === 'float') return law.cdf
-  return x => law.cdf(Math.floor(x) + 0.5)
+export function lawOf(distribution: Distribution, min: number | undefined, max: number | undefined, integer: boolean): Law {
+  const discrete = distribution.type === 'poisson' || distribution.type === 'binomial'
+  const widen = integer && !discrete ? 0.5 : 0
+  const from = min === undefined ? undefined : min - widen
+  const to = max === undefined ? undefined : max + widen
+  const base = baseLaw(distribution, from, to)
+  const lo = Math.max(base.lo, from ?? -Infinity)
+  const hi = Math.min(base.hi, to ?? Infinity)
+  // For a discrete law, the mass below `lo` is everything up to lo - 1.
+  const pLo = discrete ? base.cdf(lo - 1) : lo === -Infinity ? 0 : base.cdf(lo)
+  const pHi = hi === Infinity ? 1 : base.cdf(hi)
+  const mass = pHi - pLo
+  if (!(mass > 0)) {
+    // The bounds hold (almost) no probability: fall back to the bounds themselves.
+    return { discrete, quantile: () => (Number.isFinite(lo) ? lo : hi), cdf: x => (x < lo ? 0 : 1) }
+  }
+  return {
+    discrete,
+    quantile: (u) => {
+      const x = base.quantile(pLo + u * mass)
+      return x < lo ? lo : x > hi ? hi : x
+    },
+    cdf: x => (x < lo ? 0 : x >= hi ? 1 : Math.min(1, Math.max(0, (base.cdf(x) - pLo) / mass))),
+  }
+}
+
+/**
+ * The lower-triangular Cholesky factor (row-major) of a symmetric matrix, or null when the matrix is
+ * not positive definite (no Gaussian vector has these correlations).
+ */
+export function choleskyOrNull(matrix: number[][]): Float64Array | null {
+  const n = matrix.length
+  const factor = new Float64Array(n * n)
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c <= r; c++) {
+      let sum = matrix[r]![c]!
+      for (let k = 0; k < c; k++) sum -= factor[r * n + k]! * factor[c * n + k]!
+      if (r === c) {
+        if (sum <= 1e-12) return null
+        factor[r * n + r] = Math.sqrt(sum)
+      }
+      else factor[r * n + c] = sum / factor[c * n + c]!
+    }
+  }
+  return factor
 }

@@ -6,7 +6,9 @@
 /// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
 import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, TestResult } from '../shared/schema.ts'
-import { lawOf } from './distributions.ts'
+import { numericLaw, rangeGrid, rangeLaw } from './columns.ts'
+import { DAY_MS, secondsOfDay } from './datetime.ts'
+import { normalQuantile } from './distributions.ts'
 import type { GenerationSummary } from './generate.ts'
 
 /**
@@ -53,27 +55,43 @@ export function chiSquareTest(observed: number[], expectedShare: number[]): Test
   return { statistic, df, p_value: total === 0 ? 1 : 1 - jStat.chisquare.cdf(statistic, df) }
 }
 
-const DAY_MS = 86_400_000
+interface TestableLaw {
+  at(x: number): number
+  before(x: number): number
+  toNumber(v: CellValue): number
+}
+
+/**
+ * How a written date/time value maps back to the grid it was drawn on: the number it stands for (ms,
+ * or seconds for times) and how wide a step of the grid one written value covers.
+ */
+function writtenValue(column: Extract<Column, { kind: 'datetime' | 'date' | 'time' }>): { toNumber(v: CellValue): number; width: number } | undefined {
+  if (column.kind === 'date') return column.format === 'YYYY-MM-DD' ? { toNumber: v => Date.parse(String(v)), width: DAY_MS } : undefined
+  if (column.kind === 'time') return column.format === 'HH:mm:ss' ? { toNumber: v => secondsOfDay(String(v)), width: 1 } : undefined
+  if (column.format === 'iso') return { toNumber: v => Date.parse(String(v)), width: 1 }
+  if (column.format === 'epoch') return { toNumber: Number, width: 1 }
+  if (column.format === 'epoch_seconds') return { toNumber: v => Number(v) * 1000, width: 1000 }
+  return undefined // a custom pattern is not parsed back
+}
 
 /** The declared CDF pair of a column whose values can be tested with KS, as numbers. */
-function declaredLaw(column: Column): { at(x: number): number; before(x: number): number; toNumber(v: CellValue): number } | undefined {
-  if (column.kind === 'integer') {
-    const law = lawOf(column)
+function declaredLaw(column: Column): TestableLaw | undefined {
+  if (column.kind === 'integer' || column.kind === 'float') {
+    const law = numericLaw(column)
+    if (column.kind === 'float') return { at: law.cdf, before: law.cdf, toNumber: Number }
+    if (law.discrete) return { at: law.cdf, before: x => law.cdf(x - 1), toNumber: Number }
     return { at: x => law.cdf(x + 0.5), before: x => law.cdf(x - 0.5), toNumber: Number }
   }
-  if (column.kind === 'float') {
-    const law = lawOf(column)
-    return { at: law.cdf, before: law.cdf, toNumber: Number }
-  }
-  if (column.kind === 'datetime') {
-    const start = Date.parse(column.start)
-    const span = Date.parse(column.end) - start + 1
-    const clamp = (p: number) => Math.min(1, Math.max(0, p))
-    const width = column.format === 'date' ? DAY_MS : 1
+  if (column.kind === 'datetime' || column.kind === 'date' || column.kind === 'time') {
+    const written = writtenValue(column)
+    if (!written) return undefined
+    const law = rangeLaw(column)
+    const grid = rangeGrid(column)
+    const total = grid.count * grid.unit
     return {
-      at: x => clamp((x + width - start) / span),
-      before: x => clamp((x - start) / span),
-      toNumber: v => (typeof v === 'number' ? v : Date.parse(String(v))),
+      toNumber: written.toNumber,
+      at: x => law.cdf((x + written.width - grid.start) / total),
+      before: x => law.cdf((x - grid.start) / total),
     }
   }
   return undefined
@@ -113,6 +131,38 @@ function histogram(values: number[], at: (x: number) => number, before: (x: numb
 
 const valueKey = (v: CellValue) => String(v)
 
+/** Van der Waerden normal scores: Φ⁻¹((rank − ½) / n), ties sharing their average rank. */
+export function normalScores(values: number[]): number[] {
+  const n = values.length
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0])
+  const scores = new Array<number>(n)
+  for (let i = 0; i < n;) {
+    let j = i
+    while (j < n && order[j]![0] === order[i]![0]) j++
+    const score = normalQuantile(((i + j + 1) / 2 - 0.5) / n)
+    for (let k = i; k < j; k++) scores[order[k]![1]] = score
+    i = j
+  }
+  return scores
+}
+
+/** Pearson correlation (0 when either side is constant). */
+export function pearson(a: number[], b: number[]): number {
+  const n = a.length
+  if (n < 2) return 0
+  const ma = a.reduce((x, y) => x + y, 0) / n
+  const mb = b.reduce((x, y) => x + y, 0) / n
+  let sab = 0
+  let saa = 0
+  let sbb = 0
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb)
+    saa += (a[i]! - ma) ** 2
+    sbb += (b[i]! - mb) ** 2
+  }
+  return saa && sbb ? sab / Math.sqrt(saa * sbb) : 0
+}
+
 /** The quality report of a schema job. */
 export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSummary): SchemaJobMetrics {
   const { sample, rows } = summary
@@ -128,8 +178,8 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
       distinct_ratio: values.length ? new Set(values.map(valueKey)).size / values.length : 1,
     }
     const law = declaredLaw(column)
-    if (law && values.length) {
-      const numbers = values.map(law.toNumber)
+    const numbers = law ? values.map(law.toNumber).filter(Number.isFinite) : []
+    if (law && numbers.length) {
       report.ks = { ...ksTest(numbers, law.at, law.before), sample_size: numbers.length }
       report.summary = summarise(numbers)
       report.histogram = histogram(numbers, law.at, law.before)
@@ -138,7 +188,8 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     columns[column.name] = report
 
     const counts = summary.counts[index]
-    if (counts && (column.kind === 'categorical' || column.kind === 'boolean')) {
+    // A unique categorical column is drawn without replacement, not by its weights.
+    if (counts && !column.unique && (column.kind === 'categorical' || column.kind === 'boolean')) {
       const labels = column.kind === 'categorical' ? column.categories.map(c => valueKey(c.value)) : ['true', 'false']
       const weights = column.kind === 'categorical' ? column.categories.map(c => c.weight) : [column.probability, 1 - column.probability]
       const totalWeight = weights.reduce((a, b) => a + b, 0)
@@ -154,6 +205,16 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     }
   })
 
+  const correlations = (schema.correlations ?? []).map((group) => {
+    const indexes = group.columns.map(name => schema.columns.findIndex(c => c.name === name))
+    const laws = indexes.map(i => declaredLaw(schema.columns[i]!))
+    const rowsWithValues = sample.filter(r => indexes.every(i => r[i] !== null))
+    const scores = indexes.map((i, k) => normalScores(rowsWithValues.map(r => laws[k]?.toNumber(r[i]!) ?? Number(r[i]))))
+    const achieved = scores.map(a => scores.map(b => pearson(a, b)))
+    const maxError = Math.max(...achieved.flatMap((row, r) => row.map((v, c) => Math.abs(v - group.matrix[r]![c]!))))
+    return { columns: group.columns, requested: group.matrix, achieved, max_abs_error: maxError, sample_size: rowsWithValues.length }
+  })
+
   const rowKeys = new Set(sample.map(r => JSON.stringify(r)))
   const duplicateRows = sample.length - rowKeys.size
   return {
@@ -165,6 +226,7 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
       columns,
     },
     categoricals,
+    correlations,
     privacy_lite: { sample_size: sample.length, duplicate_rows: duplicateRows, duplicate_rate: sample.length ? duplicateRows / sample.length : 0 },
   }
 }

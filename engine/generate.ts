@@ -1,18 +1,21 @@
 /**
  * A whole generation run: chunks are made in the worker pool, written to the file strictly in order
- * (so the bytes never depend on scheduling), with a bounded number of chunks in flight, to a temporary
- * name renamed when complete. Returns what the evaluator and the preview need.
+ * (so the bytes never depend on scheduling), with a bounded number of chunks in flight, optionally
+ * through gzip, to a temporary name renamed when complete. Returns what the evaluator and the
+ * preview need.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
+import type { Writable } from 'node:stream'
+import { createGzip } from 'node:zlib'
 import type { CellValue } from '../shared/schema.ts'
-import type { ChunkResult, GenerationSpec, SampledRow } from './chunk.ts'
-import { rowEncoder } from './formats.ts'
+import { prepare, type ChunkResult, type GenerationSpec, type SampledRow } from './chunk.ts'
+import type { RowGroupMeta } from './parquet.ts'
 import type { WorkerPool } from './pool.ts'
 
-/** Rows per chunk unless told otherwise; any value gives the same bytes. */
+/** Rows per chunk unless told otherwise (or fixed by the format); any value gives the same bytes. */
 export const DEFAULT_CHUNK_ROWS = 20_000
 
 export interface GenerationOptions {
@@ -20,6 +23,8 @@ export interface GenerationOptions {
   /** Where the finished file goes; it appears there only once complete. */
   path: string
   chunkRows?: number
+  /** Compress the whole file with gzip. */
+  gzip?: boolean
   signal?: AbortSignal
   /** Called after each chunk is written, with the rows written so far. */
   onProgress?: (rowsWritten: number) => void
@@ -27,11 +32,12 @@ export interface GenerationOptions {
 
 export interface GenerationSummary {
   rows: number
+  /** Bytes of the file as stored (compressed when gzip). */
   bytes: number
   sha256: string
   nulls: number[]
   counts: Record<number, number[]>
-  /** The evaluator's sample, ordered by row. */
+  /** The evaluator's sample (every column, hidden ones included), ordered by row. */
   sample: CellValue[][]
   preview: CellValue[][]
 }
@@ -49,30 +55,45 @@ function keepLowest(sample: SampledRow[], size: number): SampledRow[] {
   return sample.slice(0, size)
 }
 
-/** Generates `spec` into `options.path`. Rejects with an AbortError when the signal fires. */
+/** Level 6 (zlib's default): the usual balance; fixed, since the level changes the bytes. */
+const GZIP_LEVEL = 6
+
+/** Generates `spec` into `options.path`. Rejects with the signal's reason when it fires. */
 export async function generateToFile(spec: GenerationSpec, options: GenerationOptions): Promise<GenerationSummary> {
   const { pool, path, signal } = options
-  const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? DEFAULT_CHUNK_ROWS))
+  const { format } = prepare(spec)
+  const chunkRows = Math.max(1, Math.floor(format.fixedChunkRows ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
   const chunkCount = Math.ceil(spec.rows / chunkRows)
   const maxInFlight = pool.size * 2
   const runId = randomUUID()
-  const names = spec.schema.columns.map(c => c.name)
-  const encoder = rowEncoder(spec.format, names)
   const tempPath = `${path}.${runId}.tmp`
-  const out = createWriteStream(tempPath)
+  const file = createWriteStream(tempPath)
+  const gzip = options.gzip ? createGzip({ level: GZIP_LEVEL }) : undefined
   let streamError: Error | undefined
-  out.on('error', (error) => { streamError = error })
   const hash = createHash('sha256')
   let bytes = 0
-  const write = async (data: Uint8Array | string) => {
+  const stored = (data: Buffer | Uint8Array) => {
+    hash.update(data)
+    bytes += data.byteLength
+  }
+  for (const stream of [file, gzip]) stream?.on('error', (error: Error) => { streamError = error })
+  if (gzip) {
+    gzip.on('data', stored)
+    gzip.pipe(file)
+  }
+  const sink: Writable = gzip ?? file
+  /** Offset in the (uncompressed) file, for Parquet's footer. */
+  let offset = 0
+  const write = async (data: Uint8Array) => {
     if (streamError) throw streamError
-    const buffer = typeof data === 'string' ? Buffer.from(data) : data
-    hash.update(buffer)
-    bytes += buffer.byteLength
-    if (!out.write(buffer)) await once(out, 'drain', { signal })
+    if (!data.byteLength) return
+    if (!gzip) stored(data)
+    offset += data.byteLength
+    if (!sink.write(data)) await once(sink, 'drain', { signal })
   }
 
-  const summary: GenerationSummary = { rows: spec.rows, bytes: 0, sha256: '', nulls: names.map(() => 0), counts: {}, sample: [], preview: [] }
+  const summary: GenerationSummary = { rows: spec.rows, bytes: 0, sha256: '', nulls: spec.schema.columns.map(() => 0), counts: {}, sample: [], preview: [] }
+  const chunkMetas: { meta?: RowGroupMeta; offset: number }[] = []
   let sample: SampledRow[] = []
   const inFlight = new Map<number, Promise<ChunkResult>>()
   const launch = (index: number) => {
@@ -83,7 +104,7 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   }
 
   try {
-    await write(encoder.header)
+    await write(format.header)
     let launched = 0
     for (let index = 0; index < chunkCount; index++) {
       signal?.throwIfAborted()
@@ -91,7 +112,8 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       const chunk = await inFlight.get(index)!
       inFlight.delete(index)
       signal?.throwIfAborted()
-      if (index > 0) await write(encoder.separator)
+      if (index > 0) await write(format.separator)
+      chunkMetas.push({ meta: chunk.meta, offset })
       await write(chunk.bytes)
       chunk.nulls.forEach((n, i) => { summary.nulls[i]! += n })
       addCounts(summary.counts, chunk.counts)
@@ -100,14 +122,15 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       summary.preview.push(...chunk.preview)
       options.onProgress?.(chunk.start + chunk.count)
     }
-    await write(encoder.footer)
-    out.end()
-    await once(out, 'close')
+    await write(format.footer(chunkMetas))
+    sink.end()
+    await once(file, 'close')
     if (streamError) throw streamError
     await rename(tempPath, path)
   }
   catch (error) {
-    out.destroy()
+    gzip?.destroy()
+    file.destroy()
     await rm(tempPath, { force: true })
     throw error
   }

@@ -24,7 +24,9 @@ parentPort!.on('message', (task: ChunkTask) => {
       if (generators.size > MAX_CACHED_RUNS) generators.delete(generators.keys().next().value!)
     }
     const result = generate(task.start, task.count)
-    parentPort!.postMessage({ ok: true, result }, [result.bytes.buffer as ArrayBuffer])
+    // Transfer the bytes when they own their buffer (a view into a shared pool must be copied).
+    const owned = result.bytes.byteOffset === 0 && result.bytes.byteLength === result.bytes.buffer.byteLength
+    parentPort!.postMessage({ ok: true, result }, owned ? [result.bytes.buffer as ArrayBuffer] : [])
   }
   catch (error) {
     parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) })

@@ -14,116 +14,196 @@ const columnName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _')
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
+const positive = z.number().positive().refine(Number.isFinite, 'must be a finite number')
+const scalar = z.union([z.string().max(256), finite, z.boolean()])
 
-const base = {
+/**
+ * Distributions of numbers (and of positions inside a date/time range). Continuous ones are sampled by
+ * inverse CDF, so truncation to a column's `min`/`max` is exact; `poisson` and `binomial` are discrete.
+ */
+export const distributionSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('uniform') }),
+  z.strictObject({ type: z.literal('normal'), mean: finite, sd: positive }),
+  /** exp(N(mu, sigma)): mu and sigma are those of the logarithm. */
+  z.strictObject({ type: z.literal('lognormal'), mu: finite, sigma: positive }),
+  z.strictObject({ type: z.literal('exponential'), rate: positive }),
+  z.strictObject({ type: z.literal('gamma'), shape: positive, scale: positive }),
+  /** On [min, max] (default [0, 1]). */
+  z.strictObject({ type: z.literal('beta'), alpha: positive, beta: positive }),
+  /** On [min, max], peaking at `mode`. */
+  z.strictObject({ type: z.literal('triangular'), mode: finite }),
+  z.strictObject({ type: z.literal('poisson'), lambda: positive.max(1e6) }),
+  z.strictObject({ type: z.literal('binomial'), n: z.int().min(1).max(1_000_000), p: z.number().min(0).max(1) }),
+])
+export type Distribution = z.infer<typeof distributionSchema>
+const DISCRETE = new Set(['poisson', 'binomial'])
+const NEEDS_BOUNDS = new Set(['uniform', 'triangular'])
+
+/** Distributions over a date/time range: a position in [0, 1] of the range (truncated to it). */
+const rangeDistribution = distributionSchema.refine(d => !DISCRETE.has(d.type), 'a date/time range takes a continuous distribution (over the position 0..1 in the range)')
+
+interface Bounded { min?: number; max?: number; distribution: Distribution }
+function checkNumeric(c: Bounded, ctx: z.RefinementCtx, kind: 'integer' | 'float') {
+  const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] })
+  if (c.min !== undefined && c.max !== undefined && c.min > c.max) issue('min must not exceed max', 'min')
+  if (NEEDS_BOUNDS.has(c.distribution.type) && (c.min === undefined || c.max === undefined)) issue(`a ${c.distribution.type} distribution needs both min and max`, 'distribution')
+  if (DISCRETE.has(c.distribution.type) && kind === 'float') issue(`${c.distribution.type} is discrete: use it on an integer column`, 'distribution')
+  if (c.distribution.type === 'triangular' && c.min !== undefined && c.max !== undefined && (c.distribution.mode < c.min || c.distribution.mode > c.max)) issue('mode must lie within [min, max]', 'distribution')
+}
+
+/** What every column has besides its kind. */
+const columnBase = {
   name: columnName,
   /** Share of rows whose value is null (empty cell in CSV), 0..1. */
   null_rate: z.number().min(0).max(1).default(0),
+  /** No value repeats (nulls aside); a 400 names the column when its value space is smaller than the rows asked. */
+  unique: z.boolean().default(false),
+  /** Generated and usable by other columns, but not written to the output. */
+  hidden: z.boolean().default(false),
 }
 
-const uniform = z.strictObject({ type: z.literal('uniform') })
-const normal = z.strictObject({ type: z.literal('normal'), mean: finite, sd: z.number().positive().refine(Number.isFinite) })
-export const distributionSchema = z.discriminatedUnion('type', [uniform, normal])
+const timeZone = z.string().max(64).refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  }
+  catch {
+    return false
+  }
+}, 'must be an IANA time zone such as UTC or Europe/Berlin')
 
-const boundsInOrder = (c: { min?: number; max?: number }) => c.min === undefined || c.max === undefined || c.min <= c.max
-const boundsForUniform = (c: { min?: number; max?: number; distribution: { type: string } }) =>
-  c.distribution.type !== 'uniform' || (c.min !== undefined && c.max !== undefined)
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true }), z.iso.date()])
+const isoDate = z.iso.date()
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be HH:mm or HH:mm:ss')
 
-export const sequenceColumn = z.strictObject({
-  ...base,
-  kind: z.literal('sequence'),
-  start: z.int().default(1),
-  step: z.int().refine(step => step !== 0, 'must not be 0').default(1),
-})
-
-export const uuidColumn = z.strictObject({ ...base, kind: z.literal('uuid') })
-
-export const fakerColumn = z.strictObject({
-  ...base,
+/** `start, start + step, ...` by row. */
+const sequenceShape = { kind: z.literal('sequence'), start: z.int().default(1), step: z.int().refine(step => step !== 0, 'must not be 0').default(1) }
+/** Version-4 UUIDs derived from the seed (reproducible). */
+const uuidShape = { kind: z.literal('uuid') }
+/** `#` digit, `?` uppercase letter, `@` lowercase letter, `*` uppercase letter or digit, `\` escapes: `ORD-#####`. */
+const patternShape = { kind: z.literal('pattern'), pattern: z.string().min(1).max(200) }
+/** Any faker method by path with JSON arguments, in the schema's locale. */
+const fakerShape = {
   kind: z.literal('faker'),
-  /** A faker method by path, e.g. `person.firstName` or `internet.email`. */
   method: z.string().regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'must be module.method, e.g. person.firstName'),
-  /** Arguments passed to the method (JSON values only). */
   args: z.array(z.json()).max(8).optional(),
-})
+}
+const integerShape = { kind: z.literal('integer'), min: z.int().optional(), max: z.int().optional(), distribution: distributionSchema.default({ type: 'uniform' }) }
+const floatShape = {
+  kind: z.literal('float'),
+  min: finite.optional(),
+  max: finite.optional(),
+  distribution: distributionSchema.default({ type: 'uniform' }),
+  /** Digits after the decimal point; values are rounded to it. */
+  decimals: z.int().min(0).max(12).default(2),
+}
+const booleanShape = { kind: z.literal('boolean'), probability: z.number().min(0).max(1).default(0.5) }
+/** Values with relative weights (they need not sum to 1). */
+const categoricalShape = { kind: z.literal('categorical'), categories: z.array(z.strictObject({ value: scalar, weight: positive.default(1) })).min(1).max(10_000) }
+/**
+ * An instant in [start, end]; `format` is `iso` (2024-05-01T10:20:30.000Z, or with the zone's offset),
+ * `epoch` (ms), `epoch_seconds`, or a pattern of YYYY MM DD HH mm ss SSS Z (offset), in `timezone`.
+ */
+const datetimeShape = {
+  kind: z.literal('datetime'),
+  start: instant,
+  end: instant,
+  distribution: rangeDistribution.default({ type: 'uniform' }),
+  format: z.string().min(1).max(64).default('iso'),
+  timezone: timeZone.default('UTC'),
+}
+/** A calendar day in [start, end] (YYYY-MM-DD), written with `format` (tokens YYYY MM DD). */
+const dateShape = { kind: z.literal('date'), start: isoDate, end: isoDate, distribution: rangeDistribution.default({ type: 'uniform' }), format: z.string().min(1).max(64).default('YYYY-MM-DD') }
+/** A time of day in [start, end] (HH:mm[:ss]), written with `format` (tokens HH mm ss). */
+const timeShape = { kind: z.literal('time'), start: clockTime, end: clockTime, distribution: rangeDistribution.default({ type: 'uniform' }), format: z.string().min(1).max(64).default('HH:mm:ss') }
+/**
+ * Text with `{{column}}` (another column's value) and `{{module.method}}` (a faker call) tokens, each
+ * optionally piped through `lower`, `upper` or `slug`: `{{first_name | lower}}.{{last_name | lower}}@{{internet.domainName}}`.
+ */
+const templateShape = { kind: z.literal('template'), template: z.string().min(1).max(1000) }
+/** An expression over other columns (see engine/expression.ts): `quantity * unit_price`. */
+const derivedShape = {
+  kind: z.literal('derived'),
+  expression: z.string().min(1).max(2000),
+  /** Round numeric results to this many decimals. */
+  decimals: z.int().min(0).max(12).optional(),
+  /** The result's type, for typed formats (Parquet, SQL); inferred from the first rows when absent. */
+  type: z.enum(['integer', 'number', 'string', 'boolean', 'datetime', 'date']).optional(),
+}
 
-export const integerColumn = z
-  .strictObject({
-    ...base,
-    kind: z.literal('integer'),
-    min: z.int().optional(),
-    max: z.int().optional(),
-    distribution: distributionSchema.default({ type: 'uniform' }),
-  })
-  .refine(boundsInOrder, { message: 'min must not exceed max', path: ['min'] })
-  .refine(boundsForUniform, { message: 'a uniform distribution needs both min and max', path: ['distribution'] })
+const integerCheck = (c: Bounded, ctx: z.RefinementCtx) => checkNumeric(c, ctx, 'integer')
+const floatCheck = (c: Bounded, ctx: z.RefinementCtx) => checkNumeric(c, ctx, 'float')
+function rangeCheck(c: { kind: string; start: string; end: string }, ctx: z.RefinementCtx) {
+  const order = c.kind === 'time' ? (t: string) => t.padEnd(8, ':00') : (t: string) => Date.parse(t)
+  if (order(c.start) > order(c.end)) ctx.addIssue({ code: 'custom', message: 'start must not be after end', path: ['start'] })
+}
 
-export const floatColumn = z
-  .strictObject({
-    ...base,
-    kind: z.literal('float'),
-    min: finite.optional(),
-    max: finite.optional(),
-    distribution: distributionSchema.default({ type: 'uniform' }),
-    /** Digits after the decimal point; values are rounded to it. */
-    decimals: z.int().min(0).max(12).default(2),
-  })
-  .refine(boundsInOrder, { message: 'min must not exceed max', path: ['min'] })
-  .refine(boundsForUniform, { message: 'a uniform distribution needs both min and max', path: ['distribution'] })
+/** A value kind without a name: what a conditional column's cases draw from. */
+export const valueSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject(sequenceShape),
+  z.strictObject(uuidShape),
+  z.strictObject(patternShape),
+  z.strictObject(fakerShape),
+  z.strictObject(integerShape).superRefine(integerCheck),
+  z.strictObject(floatShape).superRefine(floatCheck),
+  z.strictObject(booleanShape),
+  z.strictObject(categoricalShape),
+  z.strictObject(datetimeShape).superRefine(rangeCheck),
+  z.strictObject(dateShape).superRefine(rangeCheck),
+  z.strictObject(timeShape).superRefine(rangeCheck),
+  z.strictObject(templateShape),
+  z.strictObject(derivedShape),
+])
 
-export const booleanColumn = z.strictObject({
-  ...base,
-  kind: z.literal('boolean'),
-  /** Probability of `true`. */
-  probability: z.number().min(0).max(1).default(0.5),
-})
-
-export const categoricalColumn = z.strictObject({
-  ...base,
-  kind: z.literal('categorical'),
-  /** Values with relative weights (they need not sum to 1). */
-  categories: z
-    .array(z.strictObject({ value: z.union([z.string().max(256), finite, z.boolean()]), weight: z.number().positive().refine(Number.isFinite).default(1) }))
-    .min(1)
-    .max(1000),
-})
-
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()])
-
-export const datetimeColumn = z
-  .strictObject({
-    ...base,
-    kind: z.literal('datetime'),
-    /** Inclusive range, ISO 8601 (`2024-01-01` or `2024-01-01T00:00:00Z`). */
-    start: instant,
-    end: instant,
-    /** `iso` (2024-05-01T10:20:30.000Z), `date` (2024-05-01) or `epoch` (milliseconds). */
-    format: z.enum(['iso', 'date', 'epoch']).default('iso'),
-  })
-  .refine(c => Date.parse(c.start) <= Date.parse(c.end), { message: 'start must not be after end', path: ['start'] })
+/**
+ * A value that depends on another column: the first case whose `when` matches the value of `on`
+ * (a value or a list of values) decides how the value is drawn; `default` otherwise (null if absent).
+ */
+const conditionalShape = {
+  kind: z.literal('conditional'),
+  on: columnName,
+  cases: z.array(z.strictObject({ when: z.union([scalar, z.array(scalar).min(1)]), then: valueSpecSchema })).min(1).max(500),
+  default: valueSpecSchema.optional(),
+}
 
 export const columnSchema = z.discriminatedUnion('kind', [
-  sequenceColumn,
-  uuidColumn,
-  fakerColumn,
-  integerColumn,
-  floatColumn,
-  booleanColumn,
-  categoricalColumn,
-  datetimeColumn,
+  z.strictObject({ ...columnBase, ...sequenceShape }),
+  z.strictObject({ ...columnBase, ...uuidShape }),
+  z.strictObject({ ...columnBase, ...patternShape }),
+  z.strictObject({ ...columnBase, ...fakerShape }),
+  z.strictObject({ ...columnBase, ...integerShape }).superRefine(integerCheck),
+  z.strictObject({ ...columnBase, ...floatShape }).superRefine(floatCheck),
+  z.strictObject({ ...columnBase, ...booleanShape }),
+  z.strictObject({ ...columnBase, ...categoricalShape }),
+  z.strictObject({ ...columnBase, ...datetimeShape }).superRefine(rangeCheck),
+  z.strictObject({ ...columnBase, ...dateShape }).superRefine(rangeCheck),
+  z.strictObject({ ...columnBase, ...timeShape }).superRefine(rangeCheck),
+  z.strictObject({ ...columnBase, ...templateShape }),
+  z.strictObject({ ...columnBase, ...derivedShape }),
+  z.strictObject({ ...columnBase, ...conditionalShape }),
 ])
 
 /** The column kinds, for places that name a kind without its fields. */
-export const columnKindSchema = z.enum(['sequence', 'uuid', 'faker', 'integer', 'float', 'boolean', 'categorical', 'datetime'])
+export const columnKindSchema = z.enum(['sequence', 'uuid', 'pattern', 'faker', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'derived', 'conditional'])
 // Compile-time guard: the list above and the union's discriminators are the same set.
 const kindsMatch: [z.infer<typeof columnKindSchema>, z.infer<typeof columnSchema>['kind']] extends [z.infer<typeof columnSchema>['kind'], z.infer<typeof columnKindSchema>] ? true : never = true
 void kindsMatch
+
+/**
+ * Correlated numeric columns: a Gaussian copula with this correlation matrix (of normal scores) over
+ * the named integer/float/datetime/date/time columns, each keeping its own declared distribution.
+ */
+export const correlationSchema = z.strictObject({
+  columns: z.array(columnName).min(2).max(50),
+  matrix: z.array(z.array(z.number().min(-1).max(1))),
+})
 
 export const datasetSchema = z
   .strictObject({
     /** Faker locale, e.g. `en`, `de`, `fr`, `ja`, `pt_BR`. */
     locale: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,8})*$/).default('en'),
     columns: z.array(columnSchema).min(1).max(200),
+    correlations: z.array(correlationSchema).max(20).optional(),
   })
   .superRefine((schema, ctx) => {
     const seen = new Set<string>()
@@ -131,6 +211,7 @@ export const datasetSchema = z
       if (seen.has(column.name)) ctx.addIssue({ code: 'custom', message: `duplicate column name "${column.name}"`, path: ['columns', index, 'name'] })
       seen.add(column.name)
     })
+    if (schema.columns.length && schema.columns.every(c => c.hidden)) ctx.addIssue({ code: 'custom', message: 'at least one column must not be hidden', path: ['columns'] })
   })
 
 export const templateSchema = z.strictObject({
@@ -140,8 +221,10 @@ export const templateSchema = z.strictObject({
   schema: datasetSchema,
 })
 
-export const formatSchema = z.enum(['csv', 'json', 'ndjson'])
+export const formatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet', 'sql'])
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'error', 'canceled'])
+
+const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a SQL identifier (letters, digits, _)')
 
 export const generateRequestSchema = z
   .strictObject({
@@ -150,6 +233,12 @@ export const generateRequestSchema = z
     rows: z.int().min(1).max(1_000_000_000).default(1000),
     format: formatSchema.default('csv'),
     seed: z.int().min(0).max(MAX_SEED).optional(),
+    /** Compress the file with gzip (served as e.g. `customers.csv.gz`). */
+    gzip: z.boolean().default(false),
+    /** CSV: neutralise cells a spreadsheet would run as formulas (prefix `'`), leaving numbers alone. */
+    escape_formulas: z.boolean().default(false),
+    /** SQL: the table the INSERT statements target (default: the template's name, or `dataset`). */
+    table: sqlIdentifier.optional(),
   })
   .superRefine((body, ctx) => {
     const given = [body.template, body.schema].filter(v => v !== undefined).length
@@ -173,6 +262,9 @@ export const jobSchema = z.object({
   rows: z.number(),
   rows_written: z.number(),
   format: formatSchema,
+  gzip: z.boolean(),
+  escape_formulas: z.boolean(),
+  table: z.string().nullable(),
   seed: z.number(),
   template: z.string().nullable(),
   created_at: z.string(),
@@ -183,6 +275,8 @@ export const jobSchema = z.object({
 })
 
 export type Column = z.infer<typeof columnSchema>
+export type ValueSpec = z.infer<typeof valueSpecSchema>
+export type Correlation = z.infer<typeof correlationSchema>
 export type ColumnKind = Column['kind']
 export type DatasetSchema = z.infer<typeof datasetSchema>
 export type DatasetSchemaInput = z.input<typeof datasetSchema>
@@ -249,6 +343,14 @@ export const schemaJobMetricsSchema = z.object({
     columns: z.record(z.string(), columnReportSchema),
   }),
   categoricals: z.record(z.string(), categoricalReportSchema),
+  /** Per correlation group: requested vs achieved correlation of normal scores (what the copula controls). */
+  correlations: z.array(z.object({
+    columns: z.array(z.string()),
+    requested: z.array(z.array(z.number())),
+    achieved: z.array(z.array(z.number())),
+    max_abs_error: z.number(),
+    sample_size: z.number(),
+  })),
   privacy_lite: z.object({ sample_size: z.number(), duplicate_rows: z.number(), duplicate_rate: z.number() }),
 })
 

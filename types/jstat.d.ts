@@ -5,10 +5,18 @@ declare module 'jstat' {
     pdf(x: number, ...params: number[]): number
     inv(p: number, ...params: number[]): number
   }
+  interface DiscreteDistribution {
+    cdf(k: number, ...params: number[]): number
+    pdf(k: number, ...params: number[]): number
+  }
   const jStat: {
     normal: Distribution
     chisquare: Distribution
     uniform: Distribution
+    gamma: Distribution
+    beta: Distribution
+    poisson: DiscreteDistribution
+    binomial: DiscreteDistribution
   }
   export default jStat
 }

@@ -6,7 +6,9 @@ export default defineEventHandler(async (event) => {
   const request = await validBody(event, generateRequestSchema)
   const { maxRows } = useRuntimeConfig()
   if (request.rows > maxRows) throw badRequest([{ path: 'rows', message: `must be at most ${maxRows} on this server` }])
-  const schema = await resolveSchema(request)
+  // A seed is always recorded, so any job can be reproduced byte for byte.
+  const seed = request.seed ?? randomInt(0, 2 ** 48 - 1)
+  const schema = await resolveSchema(request, seed)
   const job: JobRecord = {
     job_id: randomUUID(),
     status: 'queued',
@@ -14,8 +16,10 @@ export default defineEventHandler(async (event) => {
     rows: request.rows,
     rows_written: 0,
     format: request.format,
-    // A seed is always recorded, so any job can be reproduced byte for byte.
-    seed: request.seed ?? randomInt(0, 2 ** 48 - 1),
+    gzip: request.gzip,
+    escape_formulas: request.escape_formulas,
+    table: request.format === 'sql' ? (request.table ?? request.template ?? 'dataset') : null,
+    seed,
     template: request.template ?? null,
     created_at: new Date().toISOString(),
     started_at: null,

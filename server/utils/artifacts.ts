@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { FORMATS } from '~~/engine/formats'
+import { fileInfo } from '~~/engine/formats'
 import type { Format } from '#shared/schema'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -22,8 +22,9 @@ function checkedId(id: string): string {
   return id
 }
 
-export async function artifactPath(id: string, format: Format): Promise<string> {
-  return join(await artifactDir(), `${checkedId(id)}.${FORMATS[format].extension}`)
+/** Where a job's file lives: `<id>.<extension>` (e.g. `.csv.gz`). */
+export async function artifactPath(id: string, format: Format, gzip: boolean): Promise<string> {
+  return join(await artifactDir(), `${checkedId(id)}.${fileInfo(format, gzip).extension}`)
 }
 
 export async function sidecarPath(id: string, kind: 'metrics' | 'preview'): Promise<string> {
@@ -43,9 +44,9 @@ export async function readJson(path: string): Promise<unknown> {
 }
 
 /** Deletes a job's file and sidecars (missing ones are fine). */
-export async function removeArtifacts(id: string, format: Format): Promise<void> {
+export async function removeArtifacts(id: string, format: Format, gzip: boolean): Promise<void> {
   await Promise.all([
-    rm(await artifactPath(id, format), { force: true }),
+    rm(await artifactPath(id, format, gzip), { force: true }),
     rm(await sidecarPath(id, 'metrics'), { force: true }),
     rm(await sidecarPath(id, 'preview'), { force: true }),
   ])

@@ -114,12 +114,17 @@ export class JobRunner {
     }
     let lastProgress = 0
     try {
-      const path = await artifactPath(id, job.format)
+      const path = await artifactPath(id, job.format, job.gzip)
+      const spec = {
+        schema: job.schema, rows: job.rows, format: job.format, seed: job.seed, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS,
+        escapeFormulas: job.escape_formulas, table: job.table ?? undefined,
+      }
       const summary = await generateToFile(
-        { schema: job.schema, rows: job.rows, format: job.format, seed: job.seed, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS },
+        spec,
         {
           pool: this.pool,
           path,
+          gzip: job.gzip,
           signal,
           onProgress: (rowsWritten) => {
             if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return
@@ -129,7 +134,7 @@ export class JobRunner {
         },
       )
       await writeJsonAtomic(await sidecarPath(id, 'metrics'), evaluateSchemaJob(job.schema, summary))
-      await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.map(c => c.name), rows: summary.preview })
+      await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
       await persist({ ...job, status: 'done', progress: 1, rows_written: job.rows, finished_at: now(), bytes: summary.bytes, sha256: summary.sha256 })
     }
     catch (error) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import jStat from 'jstat'
 import type { CellValue, Column, DatasetSchemaInput } from '#shared/schema'
-import { compileSchema, SchemaError } from '~~/engine/columns'
-import { declaredCdf, normalQuantile } from '~~/engine/distributions'
+import { compileSchema, numericLaw, SchemaError } from '~~/engine/columns'
+import { normalQuantile } from '~~/engine/distributions'
 import { chiSquareTest, ksTest } from '~~/engine/evaluate'
 import { RowRandom } from '~~/engine/random'
 import { schemaOf } from '../support/schemas'
@@ -62,6 +62,7 @@ describe('column kinds', () => {
     expect(() => compileSchema(schemaOf({ columns: [{ name: 'a', kind: 'integer', min: 0, max: 1 }, { name: 'x', kind: 'faker', method: 'person.nope' }] })))
       .toThrow(expect.objectContaining({ issues: [{ path: ['schema', 'columns', 1, 'method'], message: expect.stringContaining('person.nope') }] }))
     expect(() => compileSchema(schemaOf({ columns: [{ name: 'x', kind: 'faker', method: 'constructor.call' }] }))).toThrow(SchemaError)
+    expect(() => compileSchema(schemaOf({ columns: [{ name: 'x', kind: 'faker', method: 'helpers.constructor' }] }))).toThrow(SchemaError)
     expect(() => compileSchema(schemaOf({ locale: 'xx_YY', columns: [{ name: 'x', kind: 'uuid' }] }))).toThrow(/unknown faker locale/)
   })
 
@@ -74,10 +75,10 @@ describe('column kinds', () => {
 
   it('integer normal follows the truncated, discretised normal (chi-square per value)', () => {
     const { values, column } = sampleColumn({ name: 'age', kind: 'integer', min: 18, max: 90, distribution: { type: 'normal', mean: 30, sd: 10 } })
-    const cdf = declaredCdf(column as Extract<Column, { kind: 'integer' }>)
+    const law = numericLaw(column as Extract<Column, { kind: 'integer' }>)
     const support = Array.from({ length: 73 }, (_, i) => 18 + i)
     const counts = support.map(k => values.filter(v => v === k).length)
-    const expected = support.map(k => cdf(k) - cdf(k - 1))
+    const expected = support.map(k => law.cdf(k + 0.5) - law.cdf(k - 0.5))
     expect(Math.min(...numbers(values))).toBeGreaterThanOrEqual(18)
     expect(Math.max(...numbers(values))).toBeLessThanOrEqual(90)
     expect(chiSquareTest(counts, expected).p_value).toBeGreaterThan(0.001)
@@ -90,8 +91,8 @@ describe('column kinds', () => {
       { name: 't', kind: 'float' as const, min: 0, max: 50, distribution: { type: 'normal' as const, mean: 10, sd: 20 }, decimals: 6 },
     ]) {
       const { values, column } = sampleColumn(spec)
-      const cdf = declaredCdf(column as Extract<Column, { kind: 'float' }>)
-      expect(ksTest(numbers(values), cdf).statistic, spec.name).toBeLessThan(ksCritical(N))
+      const law = numericLaw(column as Extract<Column, { kind: 'float' }>)
+      expect(ksTest(numbers(values), law.cdf).statistic, spec.name).toBeLessThan(ksCritical(N))
     }
   })
 
@@ -134,7 +135,7 @@ describe('column kinds', () => {
     expect(Math.min(...ms)).toBeGreaterThanOrEqual(start)
     expect(Math.max(...ms)).toBeLessThanOrEqual(end)
     expect(ksTest(ms, x => (x - start) / (end - start)).statistic).toBeLessThan(ksCritical(N))
-    const dates = sampleColumn({ name: 'd', kind: 'datetime', start: '2024-01-01', end: '2024-01-31', format: 'date' }, 500).values
+    const dates = sampleColumn({ name: 'd', kind: 'date', start: '2024-01-01', end: '2024-01-31' }, 500).values
     for (const v of dates) expect(v).toMatch(/^2024-01-(0[1-9]|[12]\d|3[01])$/)
     const epoch = sampleColumn({ name: 'e', kind: 'datetime', start: '2024-01-01', end: '2024-01-02', format: 'epoch' }, 500).values
     for (const v of epoch) expect(typeof v === 'number' && v >= start && v <= start + 86_400_000).toBe(true)

@@ -1,14 +1,17 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
+import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Format } from '#shared/schema'
 import type { GenerationSpec } from '~~/engine/chunk'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
 import { WorkerPool } from '~~/engine/pool'
-import { everyKind } from '../support/schemas'
+import { everyKind, schemaOf } from '../support/schemas'
 
 const dir = mkdtempSync(join(tmpdir(), 'sdaas-generate-'))
 const pools: WorkerPool[] = []
@@ -30,12 +33,12 @@ let fileCount = 0
 const nextPath = (format: Format) => join(dir, `out-${fileCount++}.${format}`)
 
 describe('generateToFile', () => {
-  for (const format of ['csv', 'json', 'ndjson'] as const) {
-    it(`${format}: same bytes for any worker count and chunk size; another seed differs`, async () => {
+  for (const [format, gzip] of [['csv', false], ['json', false], ['ndjson', false], ['sql', false], ['parquet', false], ['csv', true], ['parquet', true]] as const) {
+    it(`${format}${gzip ? ' + gzip' : ''}: same bytes for any worker count and chunk size; another seed differs`, async () => {
       const runs = await Promise.all([
-        generateToFile(spec(format), { pool: single, path: nextPath(format), chunkRows: 20_000 }),
-        generateToFile(spec(format), { pool: triple, path: nextPath(format), chunkRows: 777 }),
-        generateToFile(spec(format), { pool: triple, path: nextPath(format), chunkRows: 1 + 4096 }),
+        generateToFile(spec(format), { pool: single, path: nextPath(format), chunkRows: 20_000, gzip }),
+        generateToFile(spec(format), { pool: triple, path: nextPath(format), chunkRows: 777, gzip }),
+        generateToFile(spec(format), { pool: triple, path: nextPath(format), chunkRows: 1 + 4096, gzip }),
       ])
       const [first, ...others] = runs
       for (const other of others) {
@@ -44,7 +47,7 @@ describe('generateToFile', () => {
         // The evaluator's sample is the same rows too, so the report does not depend on chunking.
         expect(evaluateSchemaJob(everyKind, other)).toEqual(evaluateSchemaJob(everyKind, first!))
       }
-      const reseeded = await generateToFile(spec(format, { seed: 8 }), { pool: triple, path: nextPath(format) })
+      const reseeded = await generateToFile(spec(format, { seed: 8 }), { pool: triple, path: nextPath(format), gzip })
       expect(reseeded.sha256).not.toBe(first!.sha256)
     })
   }
@@ -79,6 +82,79 @@ describe('generateToFile', () => {
     expect(typeof array[0]!.active).toBe('boolean')
   })
 
+  it('gzip files decompress to exactly the uncompressed file', async () => {
+    for (const format of ['csv', 'ndjson', 'parquet'] as const) {
+      const plain = nextPath(format)
+      const zipped = nextPath(format)
+      await generateToFile(spec(format), { pool: triple, path: plain, chunkRows: 1500 })
+      const summary = await generateToFile(spec(format), { pool: triple, path: zipped, chunkRows: 1500, gzip: true })
+      const compressed = readFileSync(zipped)
+      expect(compressed.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
+      expect(summary.bytes).toBe(compressed.byteLength)
+      expect(gunzipSync(compressed)).toEqual(readFileSync(plain))
+    }
+  })
+
+  it('writes SQL INSERT statements that SQLite runs, batched by absolute row', async () => {
+    const path = nextPath('sql')
+    await generateToFile(spec('sql', { table: 'people' }), { pool: triple, path, chunkRows: 333 })
+    const text = readFileSync(path, 'utf8')
+    expect(text.match(/^INSERT INTO "people" /gm)).toHaveLength(Math.ceil(5_003 / 500))
+    const db = new DatabaseSync(':memory:')
+    db.exec(`CREATE TABLE people (${everyKind.columns.map(c => `"${c.name}"`).join(', ')})`)
+    db.exec(text)
+    const rows = db.prepare('SELECT * FROM people ORDER BY id').all() as Record<string, unknown>[]
+    expect(rows).toHaveLength(5_003)
+    expect(new Set(rows.map(r => r.label))).toEqual(new Set(['plain', 'comma, inside', 'say "hi"\nnew line', '']))
+    expect(rows.some(r => r.note === null)).toBe(true)
+    expect(rows[0]!.id).toBe(10)
+  })
+
+  it('writes Parquet with typed columns that hyparquet reads back', async () => {
+    const path = nextPath('parquet')
+    const csvPath = nextPath('csv')
+    await generateToFile(spec('parquet', { rows: 250_001 }), { pool: triple, path })
+    await generateToFile(spec('csv', { rows: 250_001 }), { pool: triple, path: csvPath })
+    const buffer = readFileSync(path)
+    const file = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)
+    const metadata = parquetMetadata(file)
+    expect(Number(metadata.num_rows)).toBe(250_001)
+    // Row groups are a fixed number of rows, whatever the chunking.
+    expect(metadata.row_groups.map(g => Number(g.num_rows))).toEqual([100_000, 100_000, 50_001])
+    const leaves = metadata.schema.slice(1)
+    expect(leaves.map(l => [l.name, l.type])).toEqual([
+      ['id', 'INT64'], ['uid', 'BYTE_ARRAY'], ['first_name', 'BYTE_ARRAY'], ['age', 'INT64'], ['score', 'DOUBLE'],
+      ['active', 'BOOLEAN'], ['label', 'BYTE_ARRAY'], ['seen_at', 'INT64'], ['note', 'BYTE_ARRAY'],
+    ])
+    const rows = await parquetReadObjects({ file, rowStart: 99_998, rowEnd: 100_002 })
+    const csv: string[][] = parse(readFileSync(csvPath, 'utf8'))
+    rows.forEach((row, k) => {
+      const line = csv[1 + 99_998 + k]!
+      expect(Number(row.id)).toBe(Number(line[0]))
+      expect(row.uid).toBe(line[1])
+      expect(row.score).toBe(Number(line[4]))
+      expect(String(row.active)).toBe(line[5])
+      expect((row.seen_at as Date).toISOString()).toBe(line[7])
+      expect(row.note ?? '').toBe(line[8])
+    })
+  })
+
+  it('neutralises spreadsheet formulas in CSV on request, leaving numbers alone', async () => {
+    const schema = schemaOf({ columns: [
+      { name: 'text', kind: 'categorical', categories: [{ value: '=HYPERLINK("http://x")' }, { value: '+1+2' }, { value: '@SUM(A1)' }, { value: '-12.5' }, { value: 'safe' }] },
+      { name: 'n', kind: 'integer', min: -5, max: -1 },
+    ] })
+    const path = nextPath('csv')
+    await generateToFile({ ...spec('csv'), schema, rows: 500, escapeFormulas: true }, { pool: single, path })
+    const records: string[][] = parse(readFileSync(path, 'utf8'))
+    const texts = new Set(records.slice(1).map(r => r[0]))
+    expect(texts).toEqual(new Set(['\'=HYPERLINK("http://x")', '\'+1+2', '\'@SUM(A1)', '-12.5', 'safe']))
+    for (const r of records.slice(1)) expect(Number(r[1])).toBeLessThan(0)
+    const plain = nextPath('csv')
+    await generateToFile({ ...spec('csv'), schema, rows: 500 }, { pool: single, path: plain })
+    expect(readFileSync(plain, 'utf8')).toContain('"=HYPERLINK(""http://x"")"')
+  })
+
   it('leaves no file and no temporary file when aborted', async () => {
     const abortDir = mkdtempSync(join(tmpdir(), 'sdaas-abort-'))
     const controller = new AbortController()
@@ -92,8 +168,9 @@ describe('generateToFile', () => {
 
   it('fails the run, cleanly, when a chunk cannot be generated', async () => {
     const failDir = mkdtempSync(join(tmpdir(), 'sdaas-fail-'))
-    const broken: GenerationSpec = { ...spec('csv'), schema: { locale: 'en', columns: [{ name: 'x', kind: 'faker', method: 'person.nope', null_rate: 0 }] } }
-    await expect(generateToFile(broken, { pool: single, path: join(failDir, 'x.csv') })).rejects.toThrow(/not a faker method/)
+    // Valid at compile time, fails while generating: faker rejects these arguments.
+    const broken: GenerationSpec = { ...spec('csv'), schema: schemaOf({ columns: [{ name: 'x', kind: 'faker', method: 'number.int', args: [{ min: 10, max: 1 }] }] }) }
+    await expect(generateToFile(broken, { pool: single, path: join(failDir, 'x.csv') })).rejects.toThrow(/Max 1 should be greater than min 10/)
     expect(readdirSync(failDir)).toEqual([])
   })
 })

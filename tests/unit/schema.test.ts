@@ -60,7 +60,7 @@ describe('schema validation', () => {
 
   it('requires exactly one of template or schema, with defaults for the rest', () => {
     const ok = generateRequestSchema.parse({ template: 'customers' })
-    expect(ok).toEqual({ template: 'customers', rows: 1000, format: 'csv' })
+    expect(ok).toEqual({ template: 'customers', rows: 1000, format: 'csv', gzip: false, escape_formulas: false })
     expect(generateRequestSchema.safeParse({}).success).toBe(false)
     expect(generateRequestSchema.safeParse({ template: 'customers', schema: { columns: [{ name: 'a', kind: 'uuid' }] } }).success).toBe(false)
     for (const bad of [{ rows: 0 }, { rows: 1.5 }, { rows: '10' }, { seed: -1 }, { seed: 2 ** 53 }, { format: 'xml' }]) {

@@ -19,7 +19,7 @@ export default defineEventHandler(async (event) => {
     if (!canceled) throw notFound('job')
     return publicJob(canceled) satisfies Job
   }
-  await removeArtifacts(id, job.format)
+  await removeArtifacts(id, job.format, job.gzip)
   await removeJob(id)
   setResponseStatus(event, 204, 'No Content')
   return null

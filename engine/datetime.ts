@@ -1,0 +1,110 @@
+/**
+ * Dates and times as the schema writes them: patterns of YYYY MM DD HH mm ss SSS Z, ISO 8601 in any
+ * IANA time zone (offsets computed with Intl and cached per quarter hour), epoch numbers.
+ */
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+const TOKENS = /YYYY|SSS|MM|DD|HH|mm|ss|Z/g
+
+/** Wall-clock fields of an instant in a zone, plus that zone's offset in minutes. */
+interface Wall {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+  ms: number
+  offsetMinutes: number
+}
+
+const QUARTER_HOUR = 900_000
+
+/** Computes offsets of a zone (Intl is slow, so offsets are cached per quarter hour). */
+function offsetFinder(timeZone: string): (ms: number) => number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return () => 0
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  })
+  const cache = new Map<number, number>()
+  return (ms) => {
+    const bucket = Math.floor(ms / QUARTER_HOUR)
+    let offset = cache.get(bucket)
+    if (offset === undefined) {
+      const at = bucket * QUARTER_HOUR
+      const parts: Record<string, number> = {}
+      for (const part of format.formatToParts(new Date(at))) if (part.type !== 'literal') parts[part.type] = Number(part.value)
+      const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!)
+      offset = Math.round((wall - at) / 60_000)
+      if (cache.size > 100_000) cache.clear()
+      cache.set(bucket, offset)
+    }
+    return offset
+  }
+}
+
+function wallOf(ms: number, offsetMinutes: number): Wall {
+  const d = new Date(ms + offsetMinutes * 60_000)
+  return {
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), ms: d.getUTCMilliseconds(), offsetMinutes,
+  }
+}
+
+function offsetText(minutes: number): string {
+  if (minutes === 0) return 'Z'
+  const sign = minutes < 0 ? '-' : '+'
+  const abs = Math.abs(minutes)
+  return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}
+
+function renderPattern(pattern: string, wall: Wall): string {
+  return pattern.replace(TOKENS, (token) => {
+    switch (token) {
+      case 'YYYY': return pad(wall.year, 4)
+      case 'MM': return pad(wall.month)
+      case 'DD': return pad(wall.day)
+      case 'HH': return pad(wall.hour)
+      case 'mm': return pad(wall.minute)
+      case 'ss': return pad(wall.second)
+      case 'SSS': return pad(wall.ms, 3)
+      default: return offsetText(wall.offsetMinutes)
+    }
+  })
+}
+
+/** True when a format string is one of the named formats or contains at least one token. */
+export function isValidDatetimeFormat(format: string): boolean {
+  return format === 'iso' || format === 'epoch' || format === 'epoch_seconds' || /YYYY|MM|DD|HH|mm|ss|SSS|Z/.test(format)
+}
+
+/** Formats instants (epoch ms) as a datetime column asks. */
+export function datetimeFormatter(format: string, timeZone: string): (ms: number) => string | number {
+  if (format === 'epoch') return ms => ms
+  if (format === 'epoch_seconds') return ms => Math.floor(ms / 1000)
+  const offsetOf = offsetFinder(timeZone)
+  if (format === 'iso') {
+    if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return ms => new Date(ms).toISOString()
+    return ms => renderPattern('YYYY-MM-DDTHH:mm:ss.SSSZ', wallOf(ms, offsetOf(ms)))
+  }
+  return ms => renderPattern(format, wallOf(ms, offsetOf(ms)))
+}
+
+/** Formats a day (epoch ms of its UTC midnight) with YYYY MM DD tokens. */
+export function dateFormatter(format: string): (ms: number) => string {
+  if (format === 'YYYY-MM-DD') return ms => new Date(ms).toISOString().slice(0, 10)
+  return ms => renderPattern(format, wallOf(ms, 0))
+}
+
+/** Seconds since midnight of `HH:mm[:ss]`. */
+export function secondsOfDay(time: string): number {
+  const [h, m, s] = time.split(':').map(Number)
+  return h! * 3600 + m! * 60 + (s ?? 0)
+}
+
+/** Formats a time of day (seconds since midnight) with HH mm ss tokens. */
+export function timeFormatter(format: string): (seconds: number) => string {
+  return seconds => renderPattern(format, { year: 1970, month: 1, day: 1, hour: Math.floor(seconds / 3600), minute: Math.floor(seconds / 60) % 60, second: seconds % 60, ms: 0, offsetMinutes: 0 })
+}
+
+export const DAY_MS = 86_400_000
