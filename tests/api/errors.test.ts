@@ -29,7 +29,14 @@ const badBodies: [string, unknown, string[]][] = [
   ['duplicate names and inverted bounds', { schema: { columns: [column, { ...column, min: 9, max: 0 }] } }, ['schema.columns.1.min', 'schema.columns.1.name']],
   ['unknown faker method', { schema: { columns: [{ name: 'x', kind: 'faker', method: 'person.wat' }] } }, ['schema.columns.0.method']],
   ['faker method outside the modules', { schema: { columns: [{ name: 'x', kind: 'faker', method: 'constructor.constructor' }] } }, ['schema.columns.0.method']],
-  ['unknown locale', { schema: { locale: 'zz', columns: [column] } }, ['locale']],
+  ['unknown locale', { schema: { locale: 'zz', columns: [column] } }, ['schema.locale']],
+  ['unique with too few values for the rows', { rows: 11, schema: { columns: [{ ...column, unique: true }] } }, ['schema.columns.0.unique']],
+  ['columns in a cycle', { schema: { columns: [{ name: 'a', kind: 'derived', expression: 'b' }, { name: 'b', kind: 'derived', expression: 'a' }] } }, ['schema.columns.0']],
+  ['an expression that does not parse', { schema: { columns: [{ name: 'a', kind: 'derived', expression: '1 +' }] } }, ['schema.columns.0.expression']],
+  ['a reference to an unknown column', { schema: { columns: [{ name: 'a', kind: 'template', template: '{{ghost}}' }] } }, ['schema.columns.0.template']],
+  ['a correlation matrix that is not positive definite', { schema: { columns: [column, { ...column, name: 'b' }, { ...column, name: 'c' }], correlations: [{ columns: ['a', 'b', 'c'], matrix: [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]] }] } }, ['schema.correlations.0.matrix']],
+  ['a bad SQL table name', { template: 'customers', format: 'sql', table: 'x; DROP TABLE y' }, ['table']],
+  ['gzip not a boolean', { template: 'customers', gzip: 'yes' }, ['gzip']],
   ['bad datetime', { schema: { columns: [{ name: 'd', kind: 'datetime', start: 'yesterday', end: '2024-01-01' }] } }, ['schema.columns.0.start']],
 ]
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import { $fetch, fetch } from '@nuxt/test-utils/e2e'
@@ -87,6 +88,53 @@ describe('the seed flow: template → job → preview → metrics → download',
     const lines = (await response.text()).trimEnd().split('\n')
     expect(lines).toHaveLength(500)
     expect(Object.keys(JSON.parse(lines[0]!))).toContain('transaction_id')
+  })
+
+  it('publishes the schema language as JSON Schema', async () => {
+    const document = await $fetch<{ $schema: string; type: string; properties: { columns: { type: string } } }>('/schema.json')
+    expect(document.$schema).toContain('json-schema.org')
+    expect(document.type).toBe('object')
+    expect(document.properties.columns.type).toBe('array')
+    expect(JSON.stringify(document)).toContain('"conditional"')
+  })
+
+  it('serves gzip, Parquet and SQL files under their own names and types', async () => {
+    const parquet = await submit({ template: 'orders', rows: 1000, format: 'parquet', gzip: true, seed: 4 })
+    const sql = await submit({ template: 'orders', rows: 1000, format: 'sql', seed: 4 })
+    await Promise.all([waitForJob(parquet), waitForJob(sql)])
+    const zipped = await fetch(`/download/${parquet}`)
+    expect(zipped.headers.get('content-type')).toBe('application/gzip')
+    expect(zipped.headers.get('content-disposition')).toBe(`attachment; filename="orders-${parquet.slice(0, 8)}.parquet.gz"`)
+    const file = gunzipSync(Buffer.from(await zipped.arrayBuffer()))
+    expect(file.subarray(0, 4).toString()).toBe('PAR1')
+    expect(file.subarray(-4).toString()).toBe('PAR1')
+    const statements = await fetch(`/download/${sql}`)
+    expect(statements.headers.get('content-type')).toBe('application/sql; charset=utf-8')
+    expect(await statements.text()).toMatch(/^INSERT INTO "orders" \("order_id", /)
+  })
+
+  it('runs an inline schema with derived, conditional and correlated columns, and reports the correlation', async () => {
+    const id = await submit({
+      rows: 20_000, seed: 12, format: 'csv',
+      schema: {
+        columns: [
+          { name: 'level', kind: 'categorical', categories: [{ value: 'junior', weight: 3 }, { value: 'senior', weight: 1 }] },
+          { name: 'salary', kind: 'conditional', on: 'level', cases: [{ when: 'junior', then: { kind: 'integer', min: 40000, max: 60000 } }], default: { kind: 'integer', min: 90000, max: 150000 } },
+          { name: 'temperature', kind: 'float', distribution: { type: 'normal', mean: 21, sd: 3 } },
+          { name: 'humidity', kind: 'float', min: 0, max: 100, distribution: { type: 'normal', mean: 50, sd: 12 } },
+          { name: 'comfort', kind: 'derived', expression: 'temperature > 24 and humidity > 60 ? "muggy" : "ok"' },
+        ],
+        correlations: [{ columns: ['temperature', 'humidity'], matrix: [[1, -0.6], [-0.6, 1]] }],
+      },
+    })
+    expect((await waitForJob(id)).status).toBe('done')
+    const metrics = await $fetch<SchemaJobMetrics>(`/metrics/${id}`)
+    const [group] = metrics.correlations
+    expect(group!.columns).toEqual(['temperature', 'humidity'])
+    // 10,000 sampled rows: the standard error of r is about (1 - 0.36) / 100.
+    expect(Math.abs(group!.achieved[1]![0]! + 0.6)).toBeLessThan(5 * 0.64 / Math.sqrt(group!.sample_size))
+    const preview = await $fetch<Preview>(`/preview/${id}`)
+    for (const row of preview.rows) expect(row[1]).toBeGreaterThanOrEqual(row[0] === 'junior' ? 40000 : 90000)
   })
 
   it('records a server-chosen seed when none is given, so the job can be reproduced', async () => {
