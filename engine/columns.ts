@@ -8,6 +8,7 @@ import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/sche
 import { choleskyOrNull, normalCdf, normalQuantile, lawOf, type Law } from './distributions.ts'
 import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, secondsOfDay, timeFormatter } from './datetime.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
+import { fastFakerMethods } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
 import { RowRandom, seedWords } from './random.ts'
 
@@ -64,31 +65,33 @@ function toCell(value: unknown): CellValue {
   return JSON.stringify(value)
 }
 
-/** A faker instance whose randomness is the current row's stream. */
-function createRowFaker(locale: string): { faker: Faker; bind(rng: RowRandom): void } {
+/** A faker instance whose randomness is the current row's stream, with fast paths for hot methods. */
+function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () => string>; bind(rng: RowRandom): void } {
   let current: RowRandom | undefined
   const localeDefinition = (allLocales as Record<string, LocaleDefinition>)[locale]
   if (!localeDefinition) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
   const faker = new Faker({ locale: [localeDefinition, en, base], randomizer: { next: () => current!.next(), seed: () => {} } })
-  return { faker, bind: (rng) => { current = rng } }
+  return { faker, fast: fastFakerMethods(faker, () => current!), bind: (rng) => { current = rng } }
 }
 
 const FORBIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__', 'seed', 'setDefaultRefDate', 'rawDefinitions', 'definitions'])
 
 /** Resolves `module.method` on faker, refusing anything that is not a plain faker method. */
-function fakerMethod(faker: Faker, path: string, at: Path): () => CellValue {
+function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, () => string>): () => CellValue {
   const [moduleName, methodName] = path.split('.') as [string, string]
   const fakerModule: unknown = FORBIDDEN_MEMBERS.has(moduleName) || !Object.hasOwn(faker, moduleName) ? undefined : (faker as unknown as Record<string, unknown>)[moduleName]
   const method: unknown = fakerModule && typeof fakerModule === 'object' && !FORBIDDEN_MEMBERS.has(methodName) && !methodName.startsWith('_')
     ? (fakerModule as Record<string, unknown>)[methodName]
     : undefined
   if (typeof method !== 'function') throw new SchemaError([{ path: at, message: `"${path}" is not a faker method` }])
+  const quick = fast?.get(path)
+  if (quick) return quick
   const call = method as (...a: unknown[]) => unknown
   return () => toCell(call.call(fakerModule))
 }
 
-function fakerCall(faker: Faker, path: string, args: unknown[], at: Path): () => CellValue {
-  if (!args.length) return fakerMethod(faker, path, at)
+function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: Map<string, () => string>): () => CellValue {
+  if (!args.length) return fakerMethod(faker, path, at, fast)
   const [moduleName, methodName] = path.split('.') as [string, string]
   fakerMethod(faker, path, at) // validates the path
   const fakerModule = (faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[moduleName]!
@@ -119,11 +122,13 @@ function parsePattern(pattern: string): (string | string[])[] {
 
 // ---- templates ------------------------------------------------------------------------------
 
+const PLAIN_ALNUM = /^[A-Za-z0-9]*$/
+
 const FILTERS: Record<string, (s: string) => string> = {
   lower: s => s.toLowerCase(),
   upper: s => s.toUpperCase(),
   /** Lowercase ASCII letters and digits only: "José O'Neil" → "joseoneil". */
-  alnum: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]/g, ''),
+  alnum: s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase(),
   /** URL slug: "José O'Neil" → "jose-o-neil". */
   slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 }
@@ -181,6 +186,7 @@ const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time'])
 
 interface Context {
   faker: Faker
+  fast: Map<string, () => string>
   index: Map<string, number>
   rows: number
   seed: number
@@ -298,7 +304,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       }, 'string')
     }
     case 'faker': {
-      const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'])
+      const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'], ctx.fast)
       return plain(() => call(), undefined)
     }
     case 'integer': {
@@ -355,7 +361,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         const filter = (text: string) => token.filters.reduce((t, f) => f(t), text)
         if (token.text !== undefined) return () => token.text!
         if (token.faker) {
-          const call = fakerMethod(ctx.faker, token.faker, [...at, 'template'])
+          const call = fakerMethod(ctx.faker, token.faker, [...at, 'template'], ctx.fast)
           return () => filter(String(call() ?? ''))
         }
         references.push({ name: token.column!, path: [...at, 'template'] })
@@ -381,7 +387,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         expression = compileExpression(spec.expression)
       }
       catch (error) {
-        if (error instanceof ExpressionError) throw new SchemaError([{ path: [...at, 'expression'], message: `${error.message} (at character ${error.position})` }])
+        if (error instanceof ExpressionError) throw new SchemaError([{ path: [...at, 'expression'], message: error.message }])
         throw error
       }
       const refs = expression.references
@@ -524,9 +530,9 @@ const TYPE_PROBE_ROWS = 64
  * value spaces too small for unique columns.
  */
 export function compileSchema(schema: DatasetSchema, options: { rows?: number; seed?: number } = {}): CompiledSchema {
-  const { faker, bind } = createRowFaker(schema.locale)
+  const { faker, fast, bind } = createRowFaker(schema.locale)
   const index = new Map(schema.columns.map((c, i) => [c.name, i]))
-  const ctx: Context = { faker, index, rows: options.rows ?? 1, seed: options.seed ?? 0 }
+  const ctx: Context = { faker, fast, index, rows: options.rows ?? 1, seed: options.seed ?? 0 }
   const copula = compileCorrelations(schema, index)
   const copulaSlot = new Map<number, number>()
   copula.forEach(group => group.columns.forEach(i => copulaSlot.set(i, i)))

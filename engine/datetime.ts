@@ -4,6 +4,7 @@
  */
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+export const DAY_MS = 86_400_000
 const TOKENS = /YYYY|SSS|MM|DD|HH|mm|ss|Z/g
 
 /** Wall-clock fields of an instant in a zone, plus that zone's offset in minutes. */
@@ -78,13 +79,43 @@ export function isValidDatetimeFormat(format: string): boolean {
   return format === 'iso' || format === 'epoch' || format === 'epoch_seconds' || /YYYY|MM|DD|HH|mm|ss|SSS|Z/.test(format)
 }
 
+/**
+ * `new Date(ms).toISOString()` without the Date object (civil-from-days, Howard Hinnant's algorithm):
+ * several times faster, and datetime columns format millions of values.
+ */
+export function isoString(ms: number): string {
+  const days = Math.floor(ms / DAY_MS)
+  let rest = ms - days * DAY_MS
+  const z = days + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  if (year < 0 || year > 9999) return new Date(ms).toISOString()
+  const hour = Math.floor(rest / 3_600_000)
+  rest -= hour * 3_600_000
+  const minute = Math.floor(rest / 60_000)
+  rest -= minute * 60_000
+  const second = Math.floor(rest / 1000)
+  const milli = rest - second * 1000
+  return `${PAD4[year]}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.${PAD3[milli]}Z`
+}
+
+const PAD2 = Array.from({ length: 100 }, (_, i) => pad(i))
+const PAD3 = Array.from({ length: 1000 }, (_, i) => pad(i, 3))
+const PAD4 = Array.from({ length: 10_000 }, (_, i) => pad(i, 4))
+
 /** Formats instants (epoch ms) as a datetime column asks. */
 export function datetimeFormatter(format: string, timeZone: string): (ms: number) => string | number {
   if (format === 'epoch') return ms => ms
   if (format === 'epoch_seconds') return ms => Math.floor(ms / 1000)
   const offsetOf = offsetFinder(timeZone)
   if (format === 'iso') {
-    if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return ms => new Date(ms).toISOString()
+    if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return isoString
     return ms => renderPattern('YYYY-MM-DDTHH:mm:ss.SSSZ', wallOf(ms, offsetOf(ms)))
   }
   return ms => renderPattern(format, wallOf(ms, offsetOf(ms)))
@@ -92,7 +123,7 @@ export function datetimeFormatter(format: string, timeZone: string): (ms: number
 
 /** Formats a day (epoch ms of its UTC midnight) with YYYY MM DD tokens. */
 export function dateFormatter(format: string): (ms: number) => string {
-  if (format === 'YYYY-MM-DD') return ms => new Date(ms).toISOString().slice(0, 10)
+  if (format === 'YYYY-MM-DD') return ms => isoString(ms).slice(0, 10)
   return ms => renderPattern(format, wallOf(ms, 0))
 }
 
@@ -107,4 +138,3 @@ export function timeFormatter(format: string): (seconds: number) => string {
   return seconds => renderPattern(format, { year: 1970, month: 1, day: 1, hour: Math.floor(seconds / 3600), minute: Math.floor(seconds / 60) % 60, second: seconds % 60, ms: 0, offsetMinutes: 0 })
 }
 
-export const DAY_MS = 86_400_000

@@ -5,6 +5,7 @@ import { compileSchema, numericLaw, SchemaError } from '~~/engine/columns'
 import { normalQuantile } from '~~/engine/distributions'
 import { chiSquareTest, ksTest } from '~~/engine/evaluate'
 import { RowRandom } from '~~/engine/random'
+import { isoString } from '~~/engine/datetime'
 import { schemaOf } from '../support/schemas'
 
 const SEED = 20260101
@@ -155,5 +156,15 @@ describe('column kinds', () => {
 
   it('normalQuantile inverts the normal CDF', () => {
     for (const p of [1e-6, 0.01, 0.2, 0.5, 0.8, 0.99, 1 - 1e-6]) expect(jStat.normal.cdf(normalQuantile(p), 0, 1)).toBeCloseTo(p, 8)
+  })
+})
+
+describe('isoString', () => {
+  it('formats exactly like Date#toISOString, including leap days, the epoch and years 0 and 9999', () => {
+    const rng = new RowRandom(5)
+    rng.setRow(0)
+    const instants = [0, -1, 951_782_400_000, 951_868_799_999, 253_402_300_799_999, -62_167_219_200_000, 1_709_164_800_000]
+    for (let i = 0; i < 200_000; i++) instants.push(Math.floor((rng.next() * 2 - 0.5) * 8e12))
+    for (const ms of instants) expect(isoString(ms)).toBe(new Date(ms).toISOString())
   })
 })
