@@ -46,17 +46,44 @@ interface BaseLaw {
   hi: number
 }
 
-/** Smallest k with cdf(k) >= p, for integer-valued laws (binary search; cdf is monotone). */
-function discreteQuantile(cdf: (k: number) => number, lo: number, hi: number) {
-  return (p: number) => {
-    let a = lo
-    let b = hi
-    while (a < b) {
-      const mid = Math.floor((a + b) / 2)
-      if (cdf(mid) >= p) b = mid
-      else a = mid + 1
-    }
-    return a
+/**
+ * An integer-valued law on [0, hi] from its probability mass: cumulative table built once, then
+ * quantiles by binary search and CDF by lookup (jstat's cdf sums the mass on every call).
+ */
+function tabulatedDiscrete(pmf: (k: number) => number, hi: number): Pick<BaseLaw, 'quantile' | 'cdf'> {
+  const table = new Float64Array(hi + 1)
+  let acc = 0
+  for (let k = 0; k <= hi; k++) table[k] = acc = Math.min(1, acc + pmf(k))
+  return {
+    cdf: k => (k < 0 ? 0 : k >= hi ? 1 : table[Math.floor(k)]!),
+    quantile: (p) => {
+      let a = 0
+      let b = hi
+      while (a < b) {
+        const mid = (a + b) >>> 1
+        if (table[mid]! >= p) b = mid
+        else a = mid + 1
+      }
+      return a
+    },
+  }
+}
+
+/** Points of the quantile tables of laws whose exact inverse is slow (gamma, beta). */
+const QUANTILE_TABLE_POINTS = 4096
+
+/**
+ * The quantile function of a law with a slow inverse, tabulated once and linearly interpolated. The
+ * CDF stays exact; the interpolation moves probabilities by less than 1 / QUANTILE_TABLE_POINTS / 4,
+ * far below what a KS test of even millions of values can see.
+ */
+function tabulatedQuantile(inverse: (p: number) => number): (p: number) => number {
+  const table = new Float64Array(QUANTILE_TABLE_POINTS + 1)
+  for (let i = 0; i <= QUANTILE_TABLE_POINTS; i++) table[i] = inverse(Math.min(1 - 1e-12, Math.max(1e-12, i / QUANTILE_TABLE_POINTS)))
+  return (p) => {
+    const x = p * QUANTILE_TABLE_POINTS
+    const i = Math.min(QUANTILE_TABLE_POINTS - 1, Math.floor(x))
+    return table[i]! + (x - i) * (table[i + 1]! - table[i]!)
   }
 }
 
@@ -74,14 +101,14 @@ function baseLaw(d: Distribution, min: number | undefined, max: number | undefin
     case 'exponential':
       return { lo: 0, hi: Infinity, quantile: p => -Math.log1p(-p) / d.rate, cdf: x => (x <= 0 ? 0 : -Math.expm1(-d.rate * x)) }
     case 'gamma':
-      return { lo: 0, hi: Infinity, quantile: p => jStat.gamma.inv(p, d.shape, d.scale), cdf: x => (x <= 0 ? 0 : jStat.gamma.cdf(x, d.shape, d.scale)) }
+      return { lo: 0, hi: Infinity, quantile: tabulatedQuantile(p => jStat.gamma.inv(p, d.shape, d.scale)), cdf: x => (x <= 0 ? 0 : jStat.gamma.cdf(x, d.shape, d.scale)) }
     case 'beta': {
       // Beta lives on [0, 1]; bounds rescale it rather than truncate it.
       const lo = min ?? 0
       const span = (max ?? 1) - lo
       return {
         lo, hi: lo + span,
-        quantile: p => lo + span * jStat.beta.inv(p, d.alpha, d.beta),
+        quantile: (inverse => (p: number) => lo + span * inverse(p))(tabulatedQuantile(p => jStat.beta.inv(p, d.alpha, d.beta))),
         cdf: x => jStat.beta.cdf(Math.min(1, Math.max(0, (x - lo) / span)), d.alpha, d.beta),
       }
     }
@@ -97,14 +124,12 @@ function baseLaw(d: Distribution, min: number | undefined, max: number | undefin
       }
     }
     case 'poisson': {
-      const cdf = (k: number) => (k < 0 ? 0 : jStat.poisson.cdf(Math.floor(k), d.lambda))
+      // Beyond 12 standard deviations the remaining mass is below 1e-30.
       const hi = Math.ceil(d.lambda + 12 * Math.sqrt(d.lambda) + 20)
-      return { lo: 0, hi, cdf, quantile: discreteQuantile(cdf, 0, hi) }
+      return { lo: 0, hi, ...tabulatedDiscrete(k => jStat.poisson.pdf(k, d.lambda), hi) }
     }
-    case 'binomial': {
-      const cdf = (k: number) => (k < 0 ? 0 : k >= d.n ? 1 : jStat.binomial.cdf(Math.floor(k), d.n, d.p))
-      return { lo: 0, hi: d.n, cdf, quantile: discreteQuantile(cdf, 0, d.n) }
-    }
+    case 'binomial':
+      return { lo: 0, hi: d.n, ...tabulatedDiscrete(k => jStat.binomial.pdf(k, d.n, d.p), d.n) }
   }
 }
 

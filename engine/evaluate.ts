@@ -171,6 +171,8 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
   const ksComplements: number[] = []
 
   schema.columns.forEach((column, index) => {
+    // Hidden columns are not in the output, so the report leaves them out (correlations still use them).
+    if (column.hidden) return
     const values = sample.map(r => r[index]!).filter(v => v !== null)
     const report: ColumnReport = {
       kind: column.kind,

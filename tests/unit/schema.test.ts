@@ -12,10 +12,6 @@ const pathsOf = (input: unknown) => {
 }
 
 describe('templates', () => {
-  it('ships customers, orders and transactions', () => {
-    expect(templateFiles).toEqual(expect.arrayContaining(['customers.json', 'orders.json', 'transactions.json']))
-  })
-
   for (const file of templateFiles) {
     it(`${file} is a valid template whose name matches its file and whose schema compiles`, () => {
       const template = templateSchema.parse(JSON.parse(readFileSync(new URL(file, templateDir), 'utf8')))
@@ -28,7 +24,17 @@ describe('templates', () => {
 
   it('customers has the columns the product brief lists', () => {
     const customers = templateSchema.parse(JSON.parse(readFileSync(new URL('customers.json', templateDir), 'utf8')))
-    expect(customers.schema.columns.map(c => c.name)).toEqual(['id', 'first_name', 'last_name', 'email', 'age', 'balance', 'segment', 'signup_at', 'city', 'active'])
+    expect(customers.schema.columns.filter(c => !c.hidden).map(c => c.name)).toEqual(['id', 'first_name', 'last_name', 'email', 'age', 'balance', 'segment', 'signup_at', 'city', 'active'])
+  })
+
+  it('ships the ten templates, each with correlations, conditions or derived columns', () => {
+    const names = templateFiles.map(f => f.replace('.json', ''))
+    expect(names).toEqual(expect.arrayContaining(['customers', 'orders', 'transactions', 'patients', 'employees', 'iot_readings', 'web_events', 'products', 'support_tickets', 'bank_accounts']))
+    for (const file of templateFiles) {
+      const { schema } = templateSchema.parse(JSON.parse(readFileSync(new URL(file, templateDir), 'utf8')))
+      const rich = Boolean(schema.correlations?.length) || schema.columns.some(c => c.kind === 'conditional' || c.kind === 'derived')
+      expect(rich, file).toBe(true)
+    }
   })
 })
 
