@@ -1,123 +1,132 @@
 /**
- * `npm run bench`: rows/s, MB/s and peak memory of a large template job through the engine, beside
- * the plain approach (faker calls per row streamed through csv-stringify) on the same machine. Each
- * side runs in its own child process so their memory peaks do not mix.
+ * `npm run bench`: end-to-end speed of the job path the API uses (POST /generate on the built server,
+ * until GET /jobs/:id says done), beside the plain approach (faker calls per row streamed through
+ * csv-stringify) for the same customers columns, in the same run on the same machine. Each run gets
+ * a fresh process, so its peak RSS (the kernel's VmHWM, worker threads included) is its own.
  *
- *   npm run bench                        # customers, 1,000,000 rows
- *   npm run bench -- --rows 10000000     # any row count
- *   npm run bench -- --template orders   # any template (the baseline always writes customers-like rows)
+ *   npm run bench                          # customers CSV at 1M and 10M rows, Parquet at 1M, baseline at 1M
+ *   npm run bench -- --quick               # 1M rows only
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { faker } from '@faker-js/faker'
 import { stringify } from 'csv-stringify'
-import { templateSchema } from '../shared/schema.ts'
-import { generateToFile } from '../engine/generate.ts'
-import { WorkerPool } from '../engine/pool.ts'
 
 interface Result {
-  name: string
+  run: string
   rows: number
   seconds: number
   bytes: number
   peakRssMb: number
 }
 
-const { values: args } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '1000000' },
-    'baseline-rows': { type: 'string' },
-    template: { type: 'string', default: 'customers' },
-    phase: { type: 'string' },
-  },
-})
-const rows = Number(args.rows)
-const baselineRows = Number(args['baseline-rows'] ?? Math.min(rows, 1_000_000))
+const root = join(import.meta.dirname, '..')
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, phase: { type: 'string' }, rows: { type: 'string' } } })
 
-/** Samples RSS every 20 ms; returns a function that stops and gives the peak in MB. */
-function trackPeakRss(): () => number {
-  let peak = process.memoryUsage.rss()
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 20)
-  return () => {
-    clearInterval(timer)
-    return Math.max(peak, process.memoryUsage.rss()) / 1e6
-  }
+/** Peak resident memory of a process so far (Linux), in MB. */
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match ? Number(match[1]) / 1024 : Number.NaN
 }
 
-async function runEngine(dir: string): Promise<Result> {
-  const template = templateSchema.parse(JSON.parse(readFileSync(new URL(`../templates/${args.template}.json`, import.meta.url), 'utf8')))
-  const pool = new WorkerPool()
-  const path = join(dir, 'engine.csv')
-  const peak = trackPeakRss()
-  const started = performance.now()
-  await generateToFile({ schema: template.schema, rows, format: 'csv', seed: 1, sampleSize: 10_000, previewRows: 1000 }, { pool, path })
-  const seconds = (performance.now() - started) / 1000
-  const peakRssMb = peak()
-  await pool.close()
-  return { name: `SDaaS engine (${args.template}, ${pool.size} workers)`, rows, seconds, bytes: statSync(path).size, peakRssMb }
-}
-
-async function runBaseline(dir: string): Promise<Result> {
+/** The plain approach, run in a child process: faker per row, streamed through csv-stringify. */
+async function baseline(rows: number): Promise<void> {
   faker.seed(1)
+  const dir = mkdtempSync(join(tmpdir(), 'sdaas-bench-'))
   const path = join(dir, 'baseline.csv')
   const out = createWriteStream(path)
   const csv = stringify({ header: true, columns: ['id', 'first_name', 'last_name', 'email', 'age', 'balance', 'segment', 'signup_at', 'city', 'active'] })
   csv.pipe(out)
-  const peak = trackPeakRss()
   const started = performance.now()
   const segments = ['consumer', 'small_business', 'enterprise', 'public_sector']
-  for (let id = 1; id <= baselineRows; id++) {
+  for (let id = 1; id <= rows; id++) {
     const ok = csv.write([
-      id,
-      faker.person.firstName(),
-      faker.person.lastName(),
-      faker.internet.email(),
-      faker.number.int({ min: 18, max: 90 }),
-      faker.number.float({ min: 0, max: 25000, fractionDigits: 2 }),
-      faker.helpers.arrayElement(segments),
-      faker.date.between({ from: '2019-01-01T00:00:00Z', to: '2025-12-31T23:59:59Z' }).toISOString(),
-      faker.location.city(),
-      faker.datatype.boolean(0.82),
+      id, faker.person.firstName(), faker.person.lastName(), faker.internet.email(), faker.number.int({ min: 18, max: 90 }),
+      faker.number.float({ min: 0, max: 25000, fractionDigits: 2 }), faker.helpers.arrayElement(segments),
+      faker.date.between({ from: '2019-01-01T00:00:00Z', to: '2025-12-31T23:59:59Z' }).toISOString(), faker.location.city(), faker.datatype.boolean(0.82),
     ])
     if (!ok) await once(csv, 'drain')
   }
   csv.end()
   await once(out, 'close')
   const seconds = (performance.now() - started) / 1000
-  return { name: 'baseline: faker + csv-stringify stream', rows: baselineRows, seconds, bytes: statSync(path).size, peakRssMb: peak() }
+  const result: Result = { run: 'baseline: faker + csv-stringify (1 thread)', rows, seconds, bytes: statSync(path).size, peakRssMb: peakRssMb(process.pid) }
+  rmSync(dir, { recursive: true, force: true })
+  process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
-if (args.phase) {
-  const dir = mkdtempSync(join(tmpdir(), 'sdaas-bench-'))
+async function waitForHealth(url: string, server: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (server.exitCode !== null) throw new Error('server exited during start')
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return
+    }
+    catch {}
+    await new Promise(r => setTimeout(r, 100))
+  }
+  throw new Error('server did not start')
+}
+
+/** One job through the built server: submit to done. */
+async function jobRun(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
+  const server = spawn(process.execPath, [join(root, '.output/server/index.mjs')], {
+    env: { ...process.env, PORT: String(port), NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000', NUXT_ENGINE_WORKER: join(root, 'engine/worker.ts') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
   try {
-    const result = args.phase === 'engine' ? await runEngine(dir) : await runBaseline(dir)
-    process.stdout.write(`${JSON.stringify(result)}\n`)
+    await waitForHealth(url, server)
+    const started = performance.now()
+    const response = await fetch(`${url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const { job_id: id } = await response.json() as { job_id: string }
+    let job: { status: string; bytes: number | null; error?: string }
+    do {
+      await new Promise(r => setTimeout(r, 25))
+      job = await (await fetch(`${url}/jobs/${id}`)).json() as typeof job
+    } while (job.status === 'queued' || job.status === 'running')
+    const seconds = (performance.now() - started) / 1000
+    if (job.status !== 'done') throw new Error(`${label}: job ${job.status} ${job.error ?? ''}`)
+    return { run: label, rows: Number(body.rows), seconds, bytes: job.bytes ?? 0, peakRssMb: peakRssMb(server.pid!) }
   }
   finally {
-    rmSync(dir, { recursive: true, force: true })
+    server.kill('SIGTERM')
+    await once(server, 'exit')
+    rmSync(dataDir, { recursive: true, force: true })
   }
 }
+
+if (args.phase === 'baseline') await baseline(Number(args.rows))
 else {
-  const phase = (name: string): Result => {
-    const child = spawnSync(process.execPath, [import.meta.filename, ...process.argv.slice(2), '--phase', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    if (child.status !== 0) throw new Error(`bench phase ${name} failed`)
-    return JSON.parse(child.stdout.trim().split('\n').pop()!) as Result
+  if (!existsSync(join(root, '.output/server/index.mjs'))) {
+    console.log('No build yet: building…')
+    const build = spawnSync(process.execPath, [join(root, 'node_modules/nuxt/bin/nuxt.mjs'), 'build'], { cwd: root, stdio: 'inherit' })
+    if (build.status !== 0) process.exit(1)
   }
-  console.log(`Node ${process.version}, ${availableParallelism()} cores; ${rows.toLocaleString('en-US')} rows (baseline ${baselineRows.toLocaleString('en-US')})\n`)
-  const results = [phase('engine'), phase('baseline')]
+  const baselineRows = 1_000_000
+  console.log(`Node ${process.version}, ${availableParallelism()} cores. Job runs: POST /generate → done on the built server.\n`)
+  const results: Result[] = []
+  const port = 3900 + Math.floor(Math.random() * 50)
+  results.push(await jobRun('SDaaS customers → CSV', { template: 'customers', rows: 1_000_000, format: 'csv', seed: 1 }, port))
+  if (!args.quick) results.push(await jobRun('SDaaS customers → CSV', { template: 'customers', rows: 10_000_000, format: 'csv', seed: 1 }, port + 1))
+  results.push(await jobRun('SDaaS customers → Parquet', { template: 'customers', rows: 1_000_000, format: 'parquet', seed: 1 }, port + 2))
+  results.push(await jobRun('SDaaS customers → CSV + gzip', { template: 'customers', rows: 1_000_000, format: 'csv', gzip: true, seed: 1 }, port + 3))
+  const child = spawnSync(process.execPath, [import.meta.filename, '--phase', 'baseline', '--rows', String(baselineRows)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  if (child.status !== 0) throw new Error('baseline failed')
+  const base = JSON.parse(child.stdout.trim().split('\n').pop()!) as Result
+  results.push(base)
   const rate = (r: Result) => r.rows / r.seconds
-  const table = results.map(r => ({
-    run: r.name,
+  console.table(results.map(r => ({
+    run: r.run,
     rows: r.rows.toLocaleString('en-US'),
     seconds: r.seconds.toFixed(2),
     'rows/s': Math.round(rate(r)).toLocaleString('en-US'),
     'MB/s': (r.bytes / 1e6 / r.seconds).toFixed(1),
     'peak RSS MB': r.peakRssMb.toFixed(0),
-  }))
-  console.table(table)
-  console.log(`\nengine / baseline rows/s: ${(rate(results[0]!) / rate(results[1]!)).toFixed(2)}x`)
+    'vs baseline': `${(rate(r) / rate(base)).toFixed(2)}x`,
+  })))
 }

@@ -68,10 +68,9 @@ export function createChunkGenerator(spec: GenerationSpec): (start: number, coun
   const [seedLo, seedHi] = seedWords(spec.seed)
   const threshold = Math.min(1, (SAMPLE_SLACK * spec.sampleSize) / spec.rows)
   const columns = spec.schema.columns
-  const categoryIndex = new Map<number, Map<CellValue, number>>()
-  columns.forEach((column, i) => {
-    if (column.kind === 'categorical') categoryIndex.set(i, new Map(column.categories.map((c, k) => [c.value, k])))
-  })
+  // Per column: how to count a value (category index by value, or true/false), resolved once.
+  const categoryIndex = columns.map(column => (column.kind === 'categorical' ? new Map(column.categories.map((c, k) => [c.value, k])) : undefined))
+  const isBoolean = columns.map(column => column.kind === 'boolean')
   const { outputIndex } = compiled
 
   return (start, count) => {
@@ -90,9 +89,9 @@ export function createChunkGenerator(spec: GenerationSpec): (start: number, coun
       for (let i = 0; i < cells.length; i++) {
         const value = cells[i]!
         if (value === null) nulls[i]!++
-        else if (typeof value === 'boolean' && counts[i] && columns[i]!.kind === 'boolean') counts[i]![value ? 0 : 1]!++
-        else if (categoryIndex.has(i)) {
-          const k = categoryIndex.get(i)!.get(value)
+        else if (isBoolean[i]) counts[i]![value ? 0 : 1]!++
+        else {
+          const k = categoryIndex[i]?.get(value)
           if (k !== undefined) counts[i]![k]!++
         }
       }

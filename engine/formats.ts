@@ -93,14 +93,16 @@ function textFormat(header: string, separator: string, footer: string, encodeRow
     separator: bytesOf(separator),
     footer: () => bytesOf(footer),
     newChunk() {
-      const parts: string[] = []
+      let text = ''
+      let first = true
       const out = new Array<CellValue>(outputIndex.length)
       return {
         add(cells, row) {
           for (let i = 0; i < outputIndex.length; i++) out[i] = cells[outputIndex[i]!]!
-          parts.push(encodeRow(out, row))
+          text += first ? encodeRow(out, row) : rowSeparator + encodeRow(out, row)
+          first = false
         },
-        finish: () => ({ bytes: bytesOf(parts.join(rowSeparator)) }),
+        finish: () => ({ bytes: bytesOf(text) }),
       }
     },
   }
