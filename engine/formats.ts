@@ -93,16 +93,27 @@ function textFormat(header: string, separator: string, footer: string, encodeRow
     separator: bytesOf(separator),
     footer: () => bytesOf(footer),
     newChunk() {
-      let text = ''
+      // Rows are written straight into one growing buffer: no big string to build, flatten and encode.
+      let buffer = Buffer.allocUnsafeSlow(1 << 20)
+      let length = 0
       let first = true
       const out = new Array<CellValue>(outputIndex.length)
+      const append = (text: string) => {
+        if (length + text.length * 3 > buffer.length) {
+          const grown = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, length + text.length * 3))
+          buffer.copy(grown, 0, 0, length)
+          buffer = grown
+        }
+        length += buffer.write(text, length)
+      }
       return {
         add(cells, row) {
           for (let i = 0; i < outputIndex.length; i++) out[i] = cells[outputIndex[i]!]!
-          text += first ? encodeRow(out, row) : rowSeparator + encodeRow(out, row)
+          if (!first) append(rowSeparator)
+          append(encodeRow(out, row))
           first = false
         },
-        finish: () => ({ bytes: bytesOf(text) }),
+        finish: () => ({ bytes: new Uint8Array(buffer.buffer, 0, length) }),
       }
     },
   }

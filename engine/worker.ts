@@ -24,9 +24,10 @@ parentPort!.on('message', (task: ChunkTask) => {
       if (generators.size > MAX_CACHED_RUNS) generators.delete(generators.keys().next().value!)
     }
     const result = generate(task.start, task.count)
-    // Transfer the bytes when they own their buffer (a view into a shared pool must be copied).
-    const owned = result.bytes.byteOffset === 0 && result.bytes.byteLength === result.bytes.buffer.byteLength
-    parentPort!.postMessage({ ok: true, result }, owned ? [result.bytes.buffer as ArrayBuffer] : [])
+    // Chunk encoders return a view at the start of a buffer of their own (never Node's shared pool),
+    // so the buffer moves to the main thread instead of being copied.
+    const own = result.bytes.byteOffset === 0 && result.bytes.buffer.byteLength > 8192
+    parentPort!.postMessage({ ok: true, result }, own ? [result.bytes.buffer as ArrayBuffer] : [])
   }
   catch (error) {
     parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) })
