@@ -62,8 +62,8 @@ export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; forma
 }
 
 /** Compiles the spec once and returns a function producing any chunk of it. */
-export function createChunkGenerator(spec: GenerationSpec): (start: number, count: number) => ChunkResult {
-  const { compiled, format } = prepare(spec)
+export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number) => ChunkResult {
+  const { compiled, format } = prepared
   const rng = new RowRandom(spec.seed)
   const [seedLo, seedHi] = seedWords(spec.seed)
   const threshold = Math.min(1, (SAMPLE_SLACK * spec.sampleSize) / spec.rows)

@@ -3,10 +3,12 @@
  * row from the row's random stream (or from the copula, or a permutation for unique columns). This
  * is where a column kind is sampled; `compileSchema` also resolves dependencies between columns.
  */
-import { Faker, allLocales, base, en, type LocaleDefinition } from '@faker-js/faker'
+import type { Faker } from '@faker-js/faker'
 import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
-import { choleskyOrNull, normalCdf, normalQuantile, lawOf, type Law } from './distributions.ts'
-import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, secondsOfDay, timeFormatter } from './datetime.ts'
+import { choleskyOrNull, normalCdf, normalQuantile } from './distributions.ts'
+import { dateFormatter, datetimeFormatter, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
+import { numericLaw, rangeGrid, rangeLaw } from './laws.ts'
+import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
 import { fastFakerMethods } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
@@ -65,12 +67,16 @@ function toCell(value: unknown): CellValue {
   return JSON.stringify(value)
 }
 
-/** A faker instance whose randomness is the current row's stream, with fast paths for hot methods. */
+/**
+ * A faker instance for the locale (loaded beforehand with `loadLocale`) whose randomness is the current
+ * row's stream, with fast paths for hot methods.
+ */
 function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () => string>; bind(rng: RowRandom): void } {
   let current: RowRandom | undefined
-  const localeDefinition = (allLocales as Record<string, LocaleDefinition>)[locale]
-  if (!localeDefinition) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
-  const faker = new Faker({ locale: [localeDefinition, en, base], randomizer: { next: () => current!.next(), seed: () => {} } })
+  const localeFaker = loadedLocale(locale)
+  if (!localeFaker) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
+  const FakerClass = localeFaker.constructor as typeof Faker
+  const faker = new FakerClass({ locale: localeFaker.rawDefinitions, randomizer: { next: () => current!.next(), seed: () => {} } })
   return { faker, fast: fastFakerMethods(faker, () => current!), bind: (rng) => { current = rng } }
 }
 
@@ -153,30 +159,6 @@ function parseTemplate(template: string, at: Path): TemplateToken[] {
   }
   if (last < template.length) tokens.push({ text: template.slice(last), filters: [] })
   return tokens
-}
-
-// ---- laws of numeric and range kinds ----------------------------------------------------------
-
-/** The law a numeric column draws from (for its sampler and the evaluator). */
-export function numericLaw(spec: Extract<ValueSpec, { kind: 'integer' | 'float' }>): Law {
-  return lawOf(spec.distribution, spec.min, spec.max, spec.kind === 'integer')
-}
-
-/** The law of the position in [0, 1] of a date/time column's range. */
-export function rangeLaw(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): Law {
-  return lawOf(spec.distribution, 0, 1, false)
-}
-
-/** A date/time column's range as integer steps: [start, start + (count - 1) * unit], in ms or s. */
-export function rangeGrid(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { start: number; count: number; unit: number } {
-  if (spec.kind === 'time') {
-    const start = secondsOfDay(spec.start)
-    return { start, count: secondsOfDay(spec.end) - start + 1, unit: 1 }
-  }
-  const start = Date.parse(spec.start)
-  const end = Date.parse(spec.end)
-  if (spec.kind === 'date') return { start, count: Math.round((end - start) / DAY_MS) + 1, unit: DAY_MS }
-  return { start, count: end - start + 1, unit: 1 }
 }
 
 /** Kinds whose value can come from the copula's uniform for the column. */

@@ -6,7 +6,7 @@
 /// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
 import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, TestResult } from '../shared/schema.ts'
-import { numericLaw, rangeGrid, rangeLaw } from './columns.ts'
+import { numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { DAY_MS, secondsOfDay } from './datetime.ts'
 import { normalQuantile } from './distributions.ts'
 import type { GenerationSummary } from './generate.ts'

@@ -11,7 +11,7 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import type { CellValue } from '../shared/schema.ts'
-import { prepare, type ChunkResult, type GenerationSpec, type SampledRow } from './chunk.ts'
+import type { ChunkResult, GenerationSpec, SampledRow } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import type { WorkerPool } from './pool.ts'
 
@@ -61,11 +61,11 @@ const GZIP_LEVEL = 6
 /** Generates `spec` into `options.path`. Rejects with the signal's reason when it fires. */
 export async function generateToFile(spec: GenerationSpec, options: GenerationOptions): Promise<GenerationSummary> {
   const { pool, path, signal } = options
-  const { format } = prepare(spec)
-  const chunkRows = Math.max(1, Math.floor(format.fixedChunkRows ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
+  const runId = randomUUID()
+  const framing = await pool.framing(runId, spec)
+  const chunkRows = Math.max(1, Math.floor(framing.fixedChunkRows ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
   const chunkCount = Math.ceil(spec.rows / chunkRows)
   const maxInFlight = pool.size * 2
-  const runId = randomUUID()
   const tempPath = `${path}.${runId}.tmp`
   const file = createWriteStream(tempPath)
   const gzip = options.gzip ? createGzip({ level: GZIP_LEVEL }) : undefined
@@ -104,7 +104,7 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   }
 
   try {
-    await write(format.header)
+    await write(framing.header)
     let launched = 0
     for (let index = 0; index < chunkCount; index++) {
       signal?.throwIfAborted()
@@ -112,7 +112,7 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       const chunk = await inFlight.get(index)!
       inFlight.delete(index)
       signal?.throwIfAborted()
-      if (index > 0) await write(format.separator)
+      if (index > 0) await write(framing.separator)
       chunkMetas.push({ meta: chunk.meta, offset })
       await write(chunk.bytes)
       chunk.nulls.forEach((n, i) => { summary.nulls[i]! += n })
@@ -122,7 +122,7 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       summary.preview.push(...chunk.preview)
       options.onProgress?.(chunk.start + chunk.count)
     }
-    await write(format.footer(chunkMetas))
+    await write(await pool.footer(runId, spec, chunkMetas))
     sink.end()
     await once(file, 'close')
     if (streamError) throw streamError

@@ -1,11 +1,15 @@
 /**
- * A pool of worker threads that generate chunks, sized to the machine's cores by default, so the
- * process that serves HTTP only writes files and stays responsive.
+ * A pool of worker threads, sized to the machine's cores by default. They do all the work that
+ * compiles schemas (chunks, framing, checks), so the process that serves HTTP only writes files and
+ * stays responsive.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { ChunkResult } from './chunk.ts'
-import type { ChunkTask } from './worker.ts'
+import type { DatasetSchema } from '../shared/schema.ts'
+import type { ChunkResult, GenerationSpec } from './chunk.ts'
+import type { RowGroupMeta } from './parquet.ts'
+import type { SchemaIssue } from './validate.ts'
+import type { Framing, WorkerReply, WorkerRequest } from './worker.ts'
 
 /** The worker entry next to this file (TypeScript, run by Node's type stripping). */
 export const DEFAULT_WORKER_FILE = new URL('./worker.ts', import.meta.url)
@@ -17,21 +21,21 @@ export const DEFAULT_WORKER_FILE = new URL('./worker.ts', import.meta.url)
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 }
 
-interface Slot {
-  worker: Worker
-  busy?: { resolve(result: ChunkResult): void; reject(error: Error): void }
+interface Pending {
+  request: WorkerRequest
+  resolve(result: unknown): void
+  reject(error: Error): void
 }
 
-interface Waiting {
-  task: ChunkTask
-  resolve(result: ChunkResult): void
-  reject(error: Error): void
+interface Slot {
+  worker: Worker
+  busy?: Pending
 }
 
 export class WorkerPool {
   readonly size: number
   private readonly slots: Slot[] = []
-  private readonly queue: Waiting[] = []
+  private readonly queue: Pending[] = []
   private closed = false
 
   constructor(options: { size?: number; workerFile?: string | URL } = {}) {
@@ -42,11 +46,11 @@ export class WorkerPool {
 
   private spawn(file: string | URL): Slot {
     const slot: Slot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }) }
-    slot.worker.on('message', (message: { ok: true; result: ChunkResult } | { ok: false; message: string }) => {
+    slot.worker.on('message', (reply: WorkerReply) => {
       const busy = slot.busy
       slot.busy = undefined
-      if (message.ok) busy?.resolve(message.result)
-      else busy?.reject(new Error(message.message))
+      if (reply.ok) busy?.resolve(reply.result)
+      else busy?.reject(new Error(reply.message))
       this.dispatch()
     })
     const fail = (error: Error) => {
@@ -64,13 +68,35 @@ export class WorkerPool {
     return slot
   }
 
-  /** Runs one chunk task on the next free worker. */
-  run(task: ChunkTask): Promise<ChunkResult> {
+  /** Sends a request to the next free worker; `urgent` ones go ahead of queued chunks. */
+  private request<T>(request: WorkerRequest, urgent = false): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'))
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject })
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = { request, resolve: resolve as (result: unknown) => void, reject }
+      if (urgent) this.queue.unshift(pending)
+      else this.queue.push(pending)
       this.dispatch()
     })
+  }
+
+  /** One chunk of a run's rows. */
+  run(task: { runId: string; spec: GenerationSpec; start: number; count: number }): Promise<ChunkResult> {
+    return this.request({ type: 'chunk', ...task })
+  }
+
+  /** The bytes around a run's chunks. */
+  framing(runId: string, spec: GenerationSpec): Promise<Framing> {
+    return this.request({ type: 'framing', runId, spec }, true)
+  }
+
+  /** The bytes after a run's last chunk. */
+  footer(runId: string, spec: GenerationSpec, chunks: { meta?: RowGroupMeta; offset: number }[]): Promise<Uint8Array> {
+    return this.request({ type: 'footer', runId, spec, chunks }, true)
+  }
+
+  /** What is wrong with a schema for these rows and seed (see engine/validate.ts); empty when nothing. */
+  check(schema: DatasetSchema, rows: number, seed: number): Promise<SchemaIssue[]> {
+    return this.request({ type: 'check', schema, rows, seed }, true)
   }
 
   private dispatch(): void {
@@ -78,12 +104,12 @@ export class WorkerPool {
       if (slot.busy) continue
       const next = this.queue.shift()
       if (!next) return
-      slot.busy = { resolve: next.resolve, reject: next.reject }
-      slot.worker.postMessage(next.task)
+      slot.busy = next
+      slot.worker.postMessage(next.request)
     }
   }
 
-  /** Stops every worker; queued tasks are rejected. */
+  /** Stops every worker; queued and running requests are rejected. */
   async close(): Promise<void> {
     this.closed = true
     const closedError = new Error('worker pool is closed')

@@ -1,35 +1,72 @@
 /**
- * Worker-thread entry: receives chunk tasks, answers with encoded rows. Compiled specs are cached per
- * run so a worker compiles each schema once.
+ * Worker-thread entry. Everything that compiles a schema runs here (never in the process that serves
+ * HTTP): chunks of rows, the file's framing (header, separator, footer) and schema checks. Compiled
+ * specs are cached per run, so a worker compiles each schema once.
  */
 import { parentPort } from 'node:worker_threads'
-import { createChunkGenerator, type GenerationSpec } from './chunk.ts'
+import type { DatasetSchema } from '../shared/schema.ts'
+import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
+import type { RowGroupMeta } from './parquet.ts'
+import { loadLocale } from './locales.ts'
+import { checkSchema } from './validate.ts'
 
-export interface ChunkTask {
-  runId: string
-  spec: GenerationSpec
-  start: number
-  count: number
+/** What the pool asks a worker. */
+export type WorkerRequest =
+  | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number }
+  | { type: 'framing'; runId: string; spec: GenerationSpec }
+  | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
+  | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
+
+/** The bytes around the chunks, and the chunk size the format fixes (Parquet). */
+export interface Framing {
+  header: Uint8Array
+  separator: Uint8Array
+  fixedChunkRows?: number
 }
 
-const MAX_CACHED_RUNS = 8
-const generators = new Map<string, ReturnType<typeof createChunkGenerator>>()
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string }
 
-parentPort!.on('message', (task: ChunkTask) => {
-  try {
-    let generate = generators.get(task.runId)
-    if (!generate) {
-      generate = createChunkGenerator(task.spec)
-      generators.set(task.runId, generate)
-      if (generators.size > MAX_CACHED_RUNS) generators.delete(generators.keys().next().value!)
+const MAX_CACHED_RUNS = 8
+const runs = new Map<string, { generate?: (start: number, count: number) => ChunkResult; prepared: ReturnType<typeof prepare> }>()
+
+async function runOf(runId: string, spec: GenerationSpec) {
+  let run = runs.get(runId)
+  if (!run) {
+    await loadLocale(spec.schema.locale)
+    run = { prepared: prepare(spec) }
+    runs.set(runId, run)
+    if (runs.size > MAX_CACHED_RUNS) runs.delete(runs.keys().next().value!)
+  }
+  return run
+}
+
+async function handle(request: WorkerRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
+  switch (request.type) {
+    case 'check':
+      return { result: await checkSchema(request.schema, request.rows, request.seed), transfer: [] }
+    case 'framing': {
+      const { format } = (await runOf(request.runId, request.spec)).prepared
+      return { result: { header: format.header, separator: format.separator, fixedChunkRows: format.fixedChunkRows } satisfies Framing, transfer: [] }
     }
-    const result = generate(task.start, task.count)
-    // Chunk encoders return a view at the start of a buffer of their own (never Node's shared pool),
-    // so the buffer moves to the main thread instead of being copied.
-    const own = result.bytes.byteOffset === 0 && result.bytes.buffer.byteLength > 8192
-    parentPort!.postMessage({ ok: true, result }, own ? [result.bytes.buffer as ArrayBuffer] : [])
+    case 'footer': {
+      const { format } = (await runOf(request.runId, request.spec)).prepared
+      return { result: format.footer(request.chunks), transfer: [] }
+    }
+    case 'chunk': {
+      const run = await runOf(request.runId, request.spec)
+      run.generate ??= createChunkGenerator(request.spec, run.prepared)
+      const result = run.generate(request.start, request.count)
+      // Chunk encoders return a view at the start of a buffer of their own (never Node's shared
+      // pool), so the buffer moves to the main thread instead of being copied.
+      const own = result.bytes.byteOffset === 0 && result.bytes.buffer.byteLength > 8192
+      return { result, transfer: own ? [result.bytes.buffer as ArrayBuffer] : [] }
+    }
   }
-  catch (error) {
-    parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) })
-  }
+}
+
+parentPort!.on('message', (request: WorkerRequest) => {
+  handle(request).then(
+    ({ result, transfer }) => parentPort!.postMessage({ ok: true, result } satisfies WorkerReply, transfer),
+    error => parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
+  )
 })

@@ -6,7 +6,7 @@
 import { WorkerPool } from '~~/engine/pool'
 import { generateToFile } from '~~/engine/generate'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
-import type { JobRecord } from '#shared/schema'
+import type { DatasetSchema, JobRecord } from '#shared/schema'
 
 /** Rows the evaluator samples, whatever the output size. */
 export const METRICS_SAMPLE_ROWS = 10_000
@@ -35,6 +35,11 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     this.pool = new WorkerPool({ size: options.workers || undefined, workerFile: options.workerFile })
+  }
+
+  /** What is wrong with a schema for these rows and seed (checked in a worker thread). */
+  check(schema: DatasetSchema, rows: number, seed: number) {
+    return this.pool.check(schema, rows, seed)
   }
 
   /** Queues a job id (once). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue, Column, DatasetSchemaInput } from '#shared/schema'
-import { compileSchema, numericLaw, rangeLaw, SchemaError, type CompiledSchema } from '~~/engine/columns'
+import { compileSchema, SchemaError, type CompiledSchema } from '~~/engine/columns'
+import { numericLaw, rangeLaw } from '~~/engine/laws'
 import { chiSquareTest, ksTest, normalScores, pearson } from '~~/engine/evaluate'
 import { RowRandom } from '~~/engine/random'
 import { schemaOf } from '../support/schemas'

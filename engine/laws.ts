@@ -1,0 +1,30 @@
+/**
+ * The laws behind numeric and date/time columns, shared by the samplers (engine/columns.ts) and the
+ * evaluator (engine/evaluate.ts), which tests the output against them.
+ */
+import type { ValueSpec } from '../shared/schema.ts'
+import { DAY_MS, secondsOfDay } from './datetime.ts'
+import { lawOf, type Law } from './distributions.ts'
+
+/** The law a numeric column draws from (for its sampler and the evaluator). */
+export function numericLaw(spec: Extract<ValueSpec, { kind: 'integer' | 'float' }>): Law {
+  return lawOf(spec.distribution, spec.min, spec.max, spec.kind === 'integer')
+}
+
+/** The law of the position in [0, 1] of a date/time column's range. */
+export function rangeLaw(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): Law {
+  return lawOf(spec.distribution, 0, 1, false)
+}
+
+/** A date/time column's range as integer steps: [start, start + (count - 1) * unit], in ms or s. */
+export function rangeGrid(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { start: number; count: number; unit: number } {
+  if (spec.kind === 'time') {
+    const start = secondsOfDay(spec.start)
+    return { start, count: secondsOfDay(spec.end) - start + 1, unit: 1 }
+  }
+  const start = Date.parse(spec.start)
+  const end = Date.parse(spec.end)
+  if (spec.kind === 'date') return { start, count: Math.round((end - start) / DAY_MS) + 1, unit: DAY_MS }
+  return { start, count: end - start + 1, unit: 1 }
+}
+

@@ -1,0 +1,34 @@
+/**
+ * Checks what zod cannot: the locale exists, faker methods exist and run with their arguments,
+ * references between columns resolve without cycles, correlation matrices are valid, unique columns
+ * have enough values; then generates the first rows, so a schema that fails while generating is
+ * reported before any job runs.
+ */
+import type { CellValue, DatasetSchema } from '../shared/schema.ts'
+import { compileSchema, SchemaError } from './columns.ts'
+import { loadLocale } from './locales.ts'
+import { RowRandom } from './random.ts'
+
+export interface SchemaIssue {
+  path: (string | number)[]
+  message: string
+}
+
+/** Rows generated up front by the check. */
+const TRIAL_ROWS = 10
+
+/** The problems of a schema for `rows` rows from `seed` (none: it can generate). */
+export async function checkSchema(schema: DatasetSchema, rows: number, seed: number): Promise<SchemaIssue[]> {
+  if (!(await loadLocale(schema.locale))) return [{ path: ['schema', 'locale'], message: `unknown faker locale "${schema.locale}"` }]
+  try {
+    const compiled = compileSchema(schema, { rows, seed })
+    const rng = new RowRandom(seed)
+    const cells = new Array<CellValue>(schema.columns.length)
+    for (let row = 0; row < Math.min(rows, TRIAL_ROWS); row++) compiled.fillRow(rng, row, cells)
+    return []
+  }
+  catch (error) {
+    if (error instanceof SchemaError) return error.issues
+    return [{ path: ['schema'], message: `the schema cannot generate rows: ${error instanceof Error ? error.message : String(error)}` }]
+  }
+}

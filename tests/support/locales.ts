@@ -1,0 +1,4 @@
+// Unit tests compile schemas directly, so the locales they use are loaded first (workers load theirs).
+import { loadLocale } from '~~/engine/locales'
+
+await Promise.all(['en', 'de'].map(loadLocale))
