@@ -28,7 +28,7 @@ export function fileInfo(format: Format, gzip: boolean): FormatInfo {
 }
 
 /** Rows per Parquet row group: fixed, so the file's bytes do not depend on how the work was split. */
-export const PARQUET_ROW_GROUP_ROWS = 100_000
+export const PARQUET_ROW_GROUP_ROWS = 50_000
 
 /** Rows per SQL INSERT statement (counted from the first row of the file). */
 export const SQL_ROWS_PER_INSERT = 500

@@ -65,7 +65,8 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   const framing = await pool.framing(runId, spec)
   const chunkRows = Math.max(1, Math.floor(framing.fixedChunkRows ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
   const chunkCount = Math.ceil(spec.rows / chunkRows)
-  const maxInFlight = pool.size * 2
+  // About two chunks per worker in flight, counted in rows, so large fixed chunks (Parquet) hold less memory.
+  const maxInFlight = Math.max(pool.size, Math.floor((pool.size * 2 * DEFAULT_CHUNK_ROWS) / chunkRows))
   const tempPath = `${path}.${runId}.tmp`
   const file = createWriteStream(tempPath)
   const gzip = options.gzip ? createGzip({ level: GZIP_LEVEL }) : undefined

@@ -10,6 +10,7 @@ import type { Format } from '#shared/schema'
 import type { GenerationSpec } from '~~/engine/chunk'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
+import { PARQUET_ROW_GROUP_ROWS } from '~~/engine/formats'
 import { WorkerPool } from '~~/engine/pool'
 import { everyKind, schemaOf } from '../support/schemas'
 
@@ -120,7 +121,8 @@ describe('generateToFile', () => {
     const metadata = parquetMetadata(file)
     expect(Number(metadata.num_rows)).toBe(250_001)
     // Row groups are a fixed number of rows, whatever the chunking.
-    expect(metadata.row_groups.map(g => Number(g.num_rows))).toEqual([100_000, 100_000, 50_001])
+    const full = Math.floor(250_001 / PARQUET_ROW_GROUP_ROWS)
+    expect(metadata.row_groups.map(g => Number(g.num_rows))).toEqual([...Array.from({ length: full }, () => PARQUET_ROW_GROUP_ROWS), 250_001 - full * PARQUET_ROW_GROUP_ROWS])
     const leaves = metadata.schema.slice(1)
     expect(leaves.map(l => [l.name, l.type])).toEqual([
       ['id', 'INT64'], ['uid', 'BYTE_ARRAY'], ['first_name', 'BYTE_ARRAY'], ['age', 'INT64'], ['score', 'DOUBLE'],
