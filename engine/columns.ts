@@ -549,16 +549,18 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
 
   const outputIndex = columns.flatMap((c, i) => (c.hidden ? [] : [i]))
   const names = outputIndex.map(i => columns[i]!.name)
-  const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0))
+  const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
+  const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0, probeRows))
   return { names, outputIndex, types, fillRow }
 }
 
 /** The type of a column's first non-null values (faker methods and expressions do not declare one). */
-function probeType(fillRow: CompiledSchema['fillRow'], column: number, width: number, seed: number): OutputType {
+function probeType(fillRow: CompiledSchema['fillRow'], column: number, width: number, seed: number, rows: number): OutputType {
   const rng = new RowRandom(seed)
   const cells = new Array<CellValue>(width)
   const seen = new Set<string>()
-  for (let row = 0; row < TYPE_PROBE_ROWS; row++) {
+  // Only rows the run really has: unique columns are permutations of exactly that many rows' values.
+  for (let row = 0; row < rows; row++) {
     fillRow(rng, row, cells)
     const value = cells[column]
     if (value === null || value === undefined) continue

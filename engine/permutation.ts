@@ -39,6 +39,8 @@ export function createPermutation(size: number, keys: [number, number, number, n
   return {
     size,
     at(index) {
+      // Cycle-walking ends only for an index inside [0, size): its cycle comes back to it.
+      if (!(index >= 0 && index < size)) throw new RangeError(`permutation index ${index} outside [0, ${size})`)
       let value = round(index)
       while (value >= size) value = round(value)
       return value

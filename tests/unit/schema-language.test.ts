@@ -265,3 +265,11 @@ describe('correlations (Gaussian copula)', () => {
     expect(issuesOf({ columns: [{ name: 'a', kind: 'uuid' }, { name: 'b', kind: 'float', min: 0, max: 1 }], correlations: [{ columns: ['a', 'b'], matrix: [[1, 0], [0, 1]] }] })[0]!.message).toMatch(/"a" is a uuid column/)
   })
 })
+
+describe('unique columns beside columns whose type is probed', () => {
+  it('compiles when the rows are fewer than the type probe would look at', () => {
+    // A faker column's type is probed from the first rows; a unique column with exactly `rows` values must not be asked for more.
+    const { column } = generate({ columns: [{ name: 'n', kind: 'integer', min: 1, max: 5, unique: true }, { name: 'f', kind: 'faker', method: 'number.int', args: [9] }] }, 5)
+    expect([...column('n')].sort()).toEqual([1, 2, 3, 4, 5])
+  })
+})
