@@ -29,5 +29,6 @@ export function getTemplates(): Promise<Map<string, Template>> {
 
 export function summarizeTemplate(template: Template): TemplateSummary {
   const { name, title, description, schema } = template
-  return { name, title, description, columns: schema.columns.map(({ name, kind }) => ({ name, kind })) }
+  // The columns the output will have (hidden helper columns are not written).
+  return { name, title, description, columns: schema.columns.filter(c => !c.hidden).map(({ name, kind }) => ({ name, kind })) }
 }
