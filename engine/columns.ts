@@ -57,15 +57,25 @@ function roundTo(value: number, decimals: number): number {
   return Math.round(value * scale) / scale
 }
 
+/** Longest text a cell may hold; a longer faker value fails the job rather than the machine. */
+export const MAX_CELL_CHARS = 100_000
+
 /** Turns whatever a faker method or expression returns into a cell. */
 function toCell(value: unknown): CellValue {
   if (value === null || value === undefined) return null
-  if (typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'string') {
+    if (value.length > MAX_CELL_CHARS) throw new Error(`a value of ${value.length} characters is longer than the ${MAX_CELL_CHARS} a cell may hold`)
+    return value
+  }
+  if (typeof value === 'boolean') return value
   if (typeof value === 'number') return Number.isFinite(value) ? value : null
   if (typeof value === 'bigint') return value.toString()
   if (value instanceof Date) return value.toISOString()
   return JSON.stringify(value)
 }
+
+/** What faker's relative date methods count from (see README). */
+export const FAKER_REFERENCE_DATE = '2025-01-01T00:00:00.000Z'
 
 /**
  * A faker instance for the locale (loaded beforehand with `loadLocale`) whose randomness is the current
@@ -77,6 +87,9 @@ function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () =>
   if (!localeFaker) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
   const FakerClass = localeFaker.constructor as typeof Faker
   const faker = new FakerClass({ locale: localeFaker.rawDefinitions, randomizer: { next: () => current!.next(), seed: () => {} } })
+  // faker's relative dates (date.recent, date.past, ...) count from "now" by default: a fixed instant
+  // keeps output reproducible, on any day and after a restart.
+  faker.setDefaultRefDate(FAKER_REFERENCE_DATE)
   return { faker, fast: fastFakerMethods(faker, () => current!), bind: (rng) => { current = rng } }
 }
 
@@ -199,7 +212,15 @@ function valueSpace(spec: ValueSpec): number | undefined {
 
 /** A sampler drawing without replacement: row i takes the value at position perm(i) of the space. */
 function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: Path): CompiledValue | undefined {
-  if (spec.kind === 'sequence') return undefined // unique by construction
+  if (spec.kind === 'sequence') {
+    const last = spec.start + (ctx.rows - 1) * spec.step
+    if (!Number.isSafeInteger(last)) throw new SchemaError([{ path: [...at, 'start'], message: `the sequence would pass ${Number.MAX_SAFE_INTEGER}, where numbers stop being exact` }])
+    return undefined // unique by construction
+  }
+  const coarse = (spec.kind === 'datetime' && spec.format !== 'iso' && spec.format !== 'epoch')
+    || (spec.kind === 'date' && !['YYYY', 'MM', 'DD'].every(t => spec.format.includes(t)))
+    || (spec.kind === 'time' && !['HH', 'mm', 'ss'].every(t => spec.format.includes(t)))
+  if (coarse) throw new SchemaError([{ path: [...at, 'unique'], message: `unique ${spec.kind} values need a format that writes them in full (${spec.kind === 'datetime' ? 'iso or epoch' : spec.kind === 'date' ? 'with YYYY, MM and DD' : 'with HH, mm and ss'})` }])
   if (spec.kind === 'uuid') return undefined // 122 random bits: collisions are out of reach
   const space = valueSpace(spec)
   if (space === undefined) {

@@ -172,8 +172,10 @@ export function fileFormat(format: Format, names: string[], types: OutputType[],
   switch (format) {
     case 'csv': {
       const escape = Boolean(options.escapeFormulas)
+      // With a single column, an empty field would be a blank line, which many readers skip.
+      const first = names.length === 1 ? (v: CellValue) => (v === null ? '""' : csvField(v, escape)) : (v: CellValue) => csvField(v, escape)
       return textFormat(`${names.map(n => csvField(n)).join(',')}\n`, '', '', (out) => {
-        let line = csvField(out[0]!, escape)
+        let line = first(out[0]!)
         for (let i = 1; i < out.length; i++) line += `,${csvField(out[i]!, escape)}`
         return `${line}\n`
       }, outputIndex)

@@ -2,7 +2,7 @@
  * The laws behind numeric and date/time columns, shared by the samplers (engine/columns.ts) and the
  * evaluator (engine/evaluate.ts), which tests the output against them.
  */
-import type { ValueSpec } from '../shared/schema.ts'
+import { instantMs, type ValueSpec } from '../shared/schema.ts'
 import { DAY_MS, secondsOfDay } from './datetime.ts'
 import { lawOf, type Law } from './distributions.ts'
 
@@ -22,8 +22,8 @@ export function rangeGrid(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' |
     const start = secondsOfDay(spec.start)
     return { start, count: secondsOfDay(spec.end) - start + 1, unit: 1 }
   }
-  const start = Date.parse(spec.start)
-  const end = Date.parse(spec.end)
+  const start = instantMs(spec.start)
+  const end = instantMs(spec.end)
   if (spec.kind === 'date') return { start, count: Math.round((end - start) / DAY_MS) + 1, unit: DAY_MS }
   return { start, count: end - start + 1, unit: 1 }
 }

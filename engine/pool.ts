@@ -14,12 +14,15 @@ import type { Framing, WorkerReply, WorkerRequest } from './worker.ts'
 /** The worker entry next to this file (TypeScript, run by Node's type stripping). */
 export const DEFAULT_WORKER_FILE = new URL('./worker.ts', import.meta.url)
 
+/** A worker that needs more heap than this is stopped (its job fails) instead of the whole process. */
+const WORKER_HEAP_MB = 1024
+
 /**
  * A small young generation: rows are short-lived garbage, and V8's default lets each worker's nursery
  * grow to hundreds of MB before collecting (measured with `npm run bench`: ~760 MB peak RSS at 1M
  * customers rows by default, ~490 MB with this, at the same speed).
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 }
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WORKER_HEAP_MB }
 
 interface Pending {
   request: WorkerRequest

@@ -73,6 +73,11 @@ const timeZone = z.string().max(64).refine((zone) => {
 }, 'must be an IANA time zone such as UTC or Europe/Berlin')
 
 const instant = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true }), z.iso.date()])
+
+/** Epoch ms of an ISO 8601 date or date-time; one without an offset is UTC (never the server's zone). */
+export function instantMs(text: string): number {
+  return Date.parse(/T.*([Zz]|[+-]\d\d:?\d\d)$/.test(text) || !text.includes('T') ? text : `${text}Z`)
+}
 const isoDate = z.iso.date()
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be HH:mm or HH:mm:ss')
 
@@ -82,6 +87,32 @@ const sequenceShape = { kind: z.literal('sequence'), start: z.int().default(1), 
 const uuidShape = { kind: z.literal('uuid') }
 /** `#` digit, `?` uppercase letter, `@` lowercase letter, `*` uppercase letter or digit, `\` escapes: `ORD-#####`. */
 const patternShape = { kind: z.literal('pattern'), pattern: z.string().min(1).max(200) }
+/** Largest size a faker argument may ask for (`length`, `count`, or a positional count of a text method). */
+export const MAX_FAKER_SIZE_ARG = 10_000
+const SIZED_TEXT_MODULES = /^(string|lorem|word|helpers)\./
+
+/**
+ * Arguments that would make faker build gigantic values (`string.alpha({ length: 3e8 })`) are refused:
+ * one such value can exhaust a thread's memory.
+ */
+function checkFakerArgs(c: { method: string; args?: unknown[] }, ctx: z.RefinementCtx) {
+  const tooBig = (n: unknown) => typeof n === 'number' && Math.abs(n) > MAX_FAKER_SIZE_ARG
+  const sizes = (value: unknown, path: (string | number)[]): void => {
+    if (!value || typeof value !== 'object') return
+    for (const [key, child] of Object.entries(value)) {
+      const at = [...path, key]
+      if ((key === 'length' || key === 'count') && (tooBig(child) || (child && typeof child === 'object' && Object.values(child).some(tooBig)))) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_FAKER_SIZE_ARG}`, path: at })
+      }
+      else sizes(child, at)
+    }
+  }
+  c.args?.forEach((arg, i) => {
+    if (SIZED_TEXT_MODULES.test(c.method) && tooBig(arg)) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_FAKER_SIZE_ARG}`, path: ['args', i] })
+    sizes(arg, ['args', i])
+  })
+}
+
 /** Any faker method by path with JSON arguments, in the schema's locale. */
 const fakerShape = {
   kind: z.literal('faker'),
@@ -99,7 +130,18 @@ const floatShape = {
 }
 const booleanShape = { kind: z.literal('boolean'), probability: z.number().min(0).max(1).default(0.5) }
 /** Values with relative weights (they need not sum to 1). */
-const categoricalShape = { kind: z.literal('categorical'), categories: z.array(z.strictObject({ value: scalar, weight: positive.default(1) })).min(1).max(10_000) }
+const categoricalShape = {
+  kind: z.literal('categorical'),
+  categories: z.array(z.strictObject({ value: scalar, weight: positive.default(1) })).min(1).max(10_000).superRefine((categories, ctx) => {
+    // Values are compared as written (1 and "1" are the same cell in CSV).
+    const seen = new Set<string>()
+    categories.forEach((c, i) => {
+      const key = String(c.value)
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `duplicate category ${JSON.stringify(c.value)}`, path: [i, 'value'] })
+      seen.add(key)
+    })
+  }),
+}
 /**
  * An instant in [start, end]; `format` is `iso` (2024-05-01T10:20:30.000Z, or with the zone's offset),
  * `epoch` (ms), `epoch_seconds`, or a pattern of YYYY MM DD HH mm ss SSS Z (offset), in `timezone`.
@@ -134,7 +176,7 @@ const derivedShape = {
 const integerCheck = (c: Bounded, ctx: z.RefinementCtx) => checkNumeric(c, ctx, 'integer')
 const floatCheck = (c: Bounded, ctx: z.RefinementCtx) => checkNumeric(c, ctx, 'float')
 function rangeCheck(c: { kind: string; start: string; end: string }, ctx: z.RefinementCtx) {
-  const order = c.kind === 'time' ? (t: string) => t.padEnd(8, ':00') : (t: string) => Date.parse(t)
+  const order = c.kind === 'time' ? (t: string) => t.padEnd(8, ':00') : instantMs
   if (order(c.start) > order(c.end)) ctx.addIssue({ code: 'custom', message: 'start must not be after end', path: ['start'] })
 }
 
@@ -143,7 +185,7 @@ export const valueSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject(sequenceShape),
   z.strictObject(uuidShape),
   z.strictObject(patternShape),
-  z.strictObject(fakerShape),
+  z.strictObject(fakerShape).superRefine(checkFakerArgs),
   z.strictObject(integerShape).superRefine(integerCheck),
   z.strictObject(floatShape).superRefine(floatCheck),
   z.strictObject(booleanShape),
@@ -170,7 +212,7 @@ export const columnSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...columnBase, ...sequenceShape }),
   z.strictObject({ ...columnBase, ...uuidShape }),
   z.strictObject({ ...columnBase, ...patternShape }),
-  z.strictObject({ ...columnBase, ...fakerShape }),
+  z.strictObject({ ...columnBase, ...fakerShape }).superRefine(checkFakerArgs),
   z.strictObject({ ...columnBase, ...integerShape }).superRefine(integerCheck),
   z.strictObject({ ...columnBase, ...floatShape }).superRefine(floatCheck),
   z.strictObject({ ...columnBase, ...booleanShape }),

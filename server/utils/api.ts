@@ -42,12 +42,24 @@ export const validParams = <T extends z.ZodType>(event: H3Event, schema: T) => p
 /** Query string, validated. */
 export const validQuery = <T extends z.ZodType>(event: H3Event, schema: T) => parseOr400(schema, getQuery(event))
 
-function forbiddenKeys(value: unknown, path: PropertyKey[] = [], found: Issue[] = []): Issue[] {
-  if (Array.isArray(value)) value.forEach((item, i) => forbiddenKeys(item, [...path, i], found))
-  else if (value && typeof value === 'object') {
-    for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key)) found.push({ path: joinPath([...path, key]), message: `key "${key}" is not allowed` })
-      else forbiddenKeys((value as Record<string, unknown>)[key], [...path, key], found)
+/** Deepest nesting a body may have (the schema language needs far less). */
+const MAX_DEPTH = 32
+
+/** Forbidden keys anywhere in a body, and nesting deeper than MAX_DEPTH; walked without recursion. */
+function forbiddenKeys(body: unknown): Issue[] {
+  const found: Issue[] = []
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: body, path: [] }]
+  while (stack.length) {
+    const { value, path } = stack.pop()!
+    if (!value || typeof value !== 'object') continue
+    if (path.length >= MAX_DEPTH) {
+      found.push({ path: joinPath(path), message: `nested deeper than ${MAX_DEPTH} levels` })
+      continue
+    }
+    const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value)
+    for (const [key, child] of entries) {
+      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) found.push({ path: joinPath([...path, key]), message: `key "${key}" is not allowed` })
+      else stack.push({ value: child, path: [...path, key] })
     }
   }
   return found

@@ -12,6 +12,8 @@ import type { DatasetSchema, JobRecord } from '#shared/schema'
 export const METRICS_SAMPLE_ROWS = 10_000
 /** Rows kept for GET /preview (its `n` is capped at this). */
 export const PREVIEW_ROWS = 1000
+/** Starts of one job (a restart after a crash counts) before it is marked as an error. */
+export const MAX_ATTEMPTS = 3
 /** How often a running job's progress is written to the store. */
 const PROGRESS_INTERVAL_MS = 250
 
@@ -59,7 +61,9 @@ export class JobRunner {
       if (swept) console.info(`[jobs] removed ${swept} temporary file(s) left by an interrupted run`)
       const unfinished = (await listJobs()).filter(job => job.status === 'queued' || job.status === 'running').reverse()
       for (const job of unfinished) {
-        if (job.status === 'running') await saveJob({ ...job, status: 'queued', progress: 0, rows_written: 0, started_at: null })
+        // Re-read: a DELETE may have canceled it since the list was taken.
+        const current = await getJob(job.job_id)
+        if (current?.status === 'running') await saveJob({ ...current, status: 'queued', progress: 0, rows_written: 0, started_at: null })
       }
       const resumed = unfinished.map(job => job.job_id)
       this.queue.splice(0, this.queue.length, ...resumed, ...this.queue.filter(id => !resumed.includes(id)))
@@ -90,8 +94,9 @@ export class JobRunner {
     this.closed = true
     this.queue.length = 0
     for (const run of this.running.values()) run.controller.abort(new Error('server shutting down'))
-    await Promise.all([...this.running.values()].map(run => run.done))
+    // Closing the pool rejects the chunks in flight, so the runs end now rather than after their chunks.
     await this.pool.close()
+    await Promise.all([...this.running.values()].map(run => run.done))
   }
 
   private pump(): void {
@@ -109,12 +114,18 @@ export class JobRunner {
   private async run(id: string, signal: AbortSignal): Promise<void> {
     const queued = await getJob(id)
     if (!queued || queued.status !== 'queued') return
+    if (queued.attempts >= MAX_ATTEMPTS) {
+      // It keeps failing, or took the server down with it: stop retrying, and say so.
+      await saveJob({ ...queued, status: 'error', finished_at: now(), error: `gave up after ${queued.attempts} attempts that did not finish` })
+      return
+    }
     let job: JobRecord = { ...queued, status: 'running', started_at: now(), attempts: queued.attempts + 1 }
     // Writes of one job are chained so a late progress write never lands after the final status.
     let writes = saveJob(job)
     const persist = (next: JobRecord) => {
       job = next
-      writes = writes.then(() => saveJob(next))
+      // A failed write must not block the later ones (the final status above all).
+      writes = writes.catch(() => {}).then(() => saveJob(next))
       return writes
     }
     let lastProgress = 0

@@ -62,6 +62,21 @@ describe('POST /generate rejects bad input with a 400 naming each bad field', ()
     }
   })
 
+  it('a body nested deeper than any schema needs is a 400, even 200,000 levels deep', async () => {
+    for (const depth of [40, 200_000]) {
+      const response = await postJson('/generate', `{"template":"customers","schema":${'['.repeat(depth)}${']'.repeat(depth)}}`)
+      expect(response.status, String(depth)).toBe(400)
+      expect((await response.json()).issues.some((i: { message: string }) => /nested deeper than 32 levels/.test(i.message))).toBe(true)
+    }
+  })
+
+  it('faker arguments asking for gigantic values are a 400, and the server stays up', async () => {
+    const response = await postJson('/generate', { rows: 5, schema: { columns: [{ name: 'a', kind: 'faker', method: 'string.alpha', args: [{ length: 300_000_000 }] }] } })
+    expect(response.status).toBe(400)
+    expect((await response.json()).issues[0].path).toBe('schema.columns.0.args.0.length')
+    expect((await fetch('/healthz')).status).toBe(200)
+  })
+
   it('a body that is not JSON is a 415', async () => {
     const response = await fetch('/generate', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'template=customers' })
     expect(response.status).toBe(415)

@@ -273,3 +273,43 @@ describe('unique columns beside columns whose type is probed', () => {
     expect([...column('n')].sort()).toEqual([1, 2, 3, 4, 5])
   })
 })
+
+describe('reproducible whatever the clock or the server time zone', () => {
+  it('faker relative dates count from a fixed reference date', async () => {
+    const input: DatasetSchemaInput = { columns: [{ name: 'd', kind: 'faker', method: 'date.recent' }] }
+    const first = generate(input, 50).column('d')
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(generate(input, 50).column('d')).toEqual(first)
+    for (const v of first as string[]) expect(v < '2025-01-01T00:00:00.000Z' && v > '2024-12-30').toBe(true)
+  })
+
+  it('reads date-times without an offset as UTC, not in the server zone', () => {
+    const previous = process.env.TZ
+    process.env.TZ = 'America/New_York'
+    try {
+      const values = generate({ columns: [{ name: 't', kind: 'datetime', start: '2024-01-01T00:00:00', end: '2024-01-01T00:00:10' }] }, 200).column('t') as string[]
+      for (const v of values) expect(v >= '2024-01-01T00:00:00.000Z' && v <= '2024-01-01T00:00:10.000Z').toBe(true)
+    }
+    finally {
+      if (previous === undefined) delete process.env.TZ
+      else process.env.TZ = previous
+    }
+  })
+})
+
+describe('unique refuses what could repeat', () => {
+  it('refuses formats that merge values, and sequences past exact integers', () => {
+    expect(issuesOf({ columns: [{ name: 't', kind: 'datetime', start: '2024-01-01T00:00:00Z', end: '2024-01-01T00:10:00Z', format: 'epoch_seconds', unique: true }] })[0]).toEqual({ path: 'schema.columns.0.unique', message: expect.stringMatching(/iso or epoch/) })
+    expect(issuesOf({ columns: [{ name: 'd', kind: 'date', start: '2024-01-01', end: '2024-12-31', format: 'MM/DD', unique: true }] })[0]!.path).toBe('schema.columns.0.unique')
+    expect(issuesOf({ columns: [{ name: 's', kind: 'sequence', start: 9007199254740990, unique: true }] })[0]!.path).toBe('schema.columns.0.start')
+    expect(() => schemaOf({ columns: [{ name: 'c', kind: 'categorical', categories: [{ value: 1 }, { value: '1' }] }] })).toThrow(/duplicate category/)
+  })
+})
+
+describe('faker arguments', () => {
+  it('refuses sizes that would build gigantic values', () => {
+    expect(() => schemaOf({ columns: [{ name: 'a', kind: 'faker', method: 'string.alpha', args: [{ length: 300_000_000 }] }] })).toThrow(/at most 10000/)
+    expect(() => schemaOf({ columns: [{ name: 'a', kind: 'faker', method: 'lorem.paragraphs', args: [1e8] }] })).toThrow(/at most 10000/)
+    expect(() => schemaOf({ columns: [{ name: 'a', kind: 'faker', method: 'number.int', args: [{ min: 0, max: 1e12 }] }] })).not.toThrow()
+  })
+})

@@ -19,8 +19,9 @@ export default defineEventHandler(async (event) => {
     if (!canceled) throw notFound('job')
     return publicJob(canceled) satisfies Job
   }
-  await removeArtifacts(id, job.format, job.gzip)
+  // The record goes first, so no reader finds a done job whose files are gone.
   await removeJob(id)
+  await removeArtifacts(id, job.format, job.gzip)
   setResponseStatus(event, 204, 'No Content')
   return null
 })
