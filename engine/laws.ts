@@ -2,7 +2,8 @@
  * The laws behind numeric and date/time columns, shared by the samplers (engine/columns.ts) and the
  * evaluator (engine/evaluate.ts), which tests the output against them.
  */
-import { instantMs, type ValueSpec } from '../shared/schema.ts'
+import type { ValueSpec } from '../shared/schema.ts'
+import { instantMs } from '../shared/time.ts'
 import { DAY_MS, secondsOfDay } from './datetime.ts'
 import { lawOf, type Law } from './distributions.ts'
 

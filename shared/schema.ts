@@ -3,6 +3,7 @@
  * the pages, the server and the engine (types via z.infer; no Vue or Nitro imports here).
  */
 import { z } from 'zod'
+import { instantMs } from './time.ts'
 
 /** Largest seed accepted: any non-negative safe integer, so seeds from other tools fit. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER
@@ -74,10 +75,6 @@ const timeZone = z.string().max(64).refine((zone) => {
 
 const instant = z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true }), z.iso.date()])
 
-/** Epoch ms of an ISO 8601 date or date-time; one without an offset is UTC (never the server's zone). */
-export function instantMs(text: string): number {
-  return Date.parse(/T.*([Zz]|[+-]\d\d:?\d\d)$/.test(text) || !text.includes('T') ? text : `${text}Z`)
-}
 const isoDate = z.iso.date()
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be HH:mm or HH:mm:ss')
 
