@@ -75,7 +75,7 @@ async function waitForHealth(url: string, server: ChildProcess): Promise<void> {
 async function jobRun(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
   const server = spawn(process.execPath, [join(root, '.output/server/index.mjs')], {
-    env: { ...process.env, PORT: String(port), NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000', NUXT_ENGINE_WORKER: join(root, 'engine/worker.ts') },
+    env: { ...process.env, PORT: String(port), NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const url = `http://127.0.0.1:${port}`

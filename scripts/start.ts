@@ -26,7 +26,5 @@ if (builtAt < Math.max(...SOURCES.map(s => newestMtime(join(root, s))))) {
 
 process.env.PORT ??= '3000'
 process.env.NUXT_DATA_DIR ??= join(root, 'data')
-// The worker threads run the engine from this checkout, wherever it was built.
-process.env.NUXT_ENGINE_WORKER ??= join(root, 'engine/worker.ts')
 console.info(`SDaaS on http://localhost:${process.env.PORT}/app (data in ${process.env.NUXT_DATA_DIR})`)
 await import(entry)
