@@ -103,7 +103,10 @@ export class JobRunner {
     while (this.recovered && !this.closed && this.running.size < this.options.concurrency && this.queue.length) {
       const id = this.queue.shift()!
       const controller = new AbortController()
-      const done = this.run(id, controller.signal).finally(() => {
+      const done = this.run(id, controller.signal).catch((error) => {
+        // Even the error status could not be written (the data folder is gone, say): log, and go on.
+        console.error(`[jobs] job ${id} could not be recorded:`, error)
+      }).finally(() => {
         this.running.delete(id)
         this.pump()
       })
@@ -156,8 +159,9 @@ export class JobRunner {
     catch (error) {
       await writes.catch(() => {})
       if (signal.aborted && !(signal.reason instanceof Canceled)) {
-        // Shutdown: leave the job for the next start, which runs it again from the beginning.
-        await persist({ ...job, status: 'queued', progress: 0, rows_written: 0, started_at: null })
+        // Shutdown: leave the job for the next start, which runs it again from the beginning; a clean
+        // interruption does not count as an attempt.
+        await persist({ ...job, status: 'queued', progress: 0, rows_written: 0, started_at: null, attempts: queued.attempts })
         return
       }
       // A job deleted while running has no record left to update.
