@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fetch, startServer, stopServer, useTestContext } from '@nuxt/test-utils/e2e'
@@ -36,6 +36,20 @@ describe('jobs survive a server that stops', () => {
 
     const fresh = await waitForJob(await submit(request))
     expect(await etagOf(running)).toBe(await etagOf(fresh.job_id))
+  })
+
+  it('gives up on a job that did not finish in 3 starts (it may be what kills the server), recording why', async () => {
+    const id = await submit({ template: 'orders', rows: 10, seed: 1 })
+    await waitForJob(id)
+    await stopServer()
+    // As a server that died three times while running it would have left it.
+    const path = join(dataDir, 'jobs', `${id}.json`)
+    const record = JSON.parse(readFileSync(path, 'utf8'))
+    writeFileSync(path, JSON.stringify({ ...record, status: 'running', attempts: 3, finished_at: null }))
+    await startServer({ env })
+    const job = await waitForJob(id)
+    expect(job.status).toBe('error')
+    expect(job.error).toMatch(/gave up after 3 attempts/)
   })
 
   it('a graceful stop (SIGTERM) leaves the running job queued, and it finishes after the restart', async () => {
