@@ -33,6 +33,8 @@ export default defineNuxtConfig({
     workers: 0,
     /** Largest `rows` a job may ask for (NUXT_MAX_ROWS). */
     maxRows: 10_000_000,
+    /** Largest CSV upload to POST /datasets, in bytes (NUXT_MAX_UPLOAD_BYTES). */
+    maxUploadBytes: 200 * 1024 * 1024,
     /** The generator's worker-thread entry (NUXT_ENGINE_WORKER): the bundled engine, built beside the server. */
     engineWorker: engineWorkerBuild,
   },

@@ -9,6 +9,7 @@ import type { DatasetSchema } from '../shared/schema.ts'
 import type { ChunkResult, GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import type { SchemaIssue } from './validate.ts'
+import type { DatasetProfile } from './profile.ts'
 import type { Framing, WorkerReply, WorkerRequest } from './worker.ts'
 
 /** The worker entry next to this file (TypeScript, run by Node's type stripping). */
@@ -100,6 +101,11 @@ export class WorkerPool {
   /** What is wrong with a schema for these rows and seed (see engine/validate.ts); empty when nothing. */
   check(schema: DatasetSchema, rows: number, seed: number): Promise<SchemaIssue[]> {
     return this.request({ type: 'check', schema, rows, seed }, true)
+  }
+
+  /** Reads and profiles an uploaded CSV (see engine/profile.ts); a bad file is `{ ok: false, message }`. */
+  profile(path: string): Promise<{ ok: true; profile: DatasetProfile } | { ok: false; message: string }> {
+    return this.request({ type: 'profile', path }, true)
   }
 
   private dispatch(): void {

@@ -9,6 +9,7 @@ import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } 
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
+import { DatasetError, profileCsv } from './profile.ts'
 
 /** What the pool asks a worker. */
 export type WorkerRequest =
@@ -16,6 +17,7 @@ export type WorkerRequest =
   | { type: 'framing'; runId: string; spec: GenerationSpec }
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
   | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
+  | { type: 'profile'; path: string }
 
 /** The bytes around the chunks, and the chunk size the format fixes (Parquet). */
 export interface Framing {
@@ -44,6 +46,14 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
   switch (request.type) {
     case 'check':
       return { result: await checkSchema(request.schema, request.rows, request.seed), transfer: [] }
+    case 'profile':
+      try {
+        return { result: { ok: true, profile: await profileCsv(request.path) }, transfer: [] }
+      }
+      catch (error) {
+        if (error instanceof DatasetError) return { result: { ok: false, message: error.message }, transfer: [] }
+        throw error
+      }
     case 'framing': {
       const { format } = (await runOf(request.runId, request.spec)).prepared
       return { result: { header: format.header, separator: format.separator, fixedChunkRows: format.fixedChunkRows } satisfies Framing, transfer: [] }

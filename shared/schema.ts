@@ -284,7 +284,7 @@ export const generateRequestSchema = z
     if (given !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of template or schema', path: given ? ['schema'] : ['template'] })
   })
 
-export const jobIdSchema = z.uuid({ version: 'v4', message: 'must be a job id (lowercase UUID v4)' }).regex(/^[0-9a-f-]+$/, 'must be a job id (lowercase UUID v4)')
+export const jobIdSchema = z.uuid({ version: 'v4', message: 'must be an id (lowercase UUID v4)' }).regex(/^[0-9a-f-]+$/, 'must be an id (lowercase UUID v4)')
 export const idParamsSchema = z.strictObject({ id: jobIdSchema })
 export const templateParamsSchema = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a template name') })
 export const previewQuerySchema = z.strictObject({ n: z.coerce.number().int().min(1).max(1000).default(20) })
@@ -397,3 +397,27 @@ export type TestResult = z.infer<typeof testResultSchema>
 export type ColumnReport = z.infer<typeof columnReportSchema>
 export type CategoricalReport = z.infer<typeof categoricalReportSchema>
 export type SchemaJobMetrics = z.infer<typeof schemaJobMetricsSchema>
+
+/** The column types inferred from a real sample (see engine/profile.ts). */
+export const inferredTypeSchema = z.enum(['id', 'integer', 'number', 'boolean', 'categorical', 'date', 'datetime', 'email', 'name', 'phone', 'address', 'text'])
+
+/** An uploaded real sample, as GET /datasets/:id shows it. */
+export const datasetRecordSchema = z.object({
+  dataset_id: z.string(),
+  /** The file name the client gave (X-Filename header), if any. */
+  name: z.string().nullable(),
+  rows: z.number(),
+  bytes: z.number(),
+  delimiter: z.string(),
+  created_at: z.string(),
+  columns: z.array(z.object({
+    name: z.string(),
+    type: inferredTypeSchema,
+    nulls: z.number(),
+    distinct: z.number(),
+    distinct_capped: z.boolean(),
+    examples: z.array(z.string()),
+  })),
+})
+export type DatasetRecord = z.infer<typeof datasetRecordSchema>
+export const datasetListSchema = z.object({ datasets: z.array(datasetRecordSchema) })

@@ -57,7 +57,7 @@ export async function removeArtifacts(id: string, format: Format, gzip: boolean)
  * so its partial file is worthless). Run at boot, before any job starts.
  */
 export async function sweepTemporaryFiles(): Promise<number> {
-  const folders = [await artifactDir(), join(useDataDir(), 'jobs')]
+  const folders = [await artifactDir(), join(useDataDir(), 'jobs'), join(useDataDir(), 'datasets')]
   let removed = 0
   for (const folder of folders) {
     const names = await readdir(folder).catch(() => [])

@@ -8,8 +8,8 @@ import fsDriver from 'unstorage/drivers/fs'
  * unstorage's filesystem driver with atomic writes: each value goes to a temporary file that is then
  * renamed over the old one, so a crash never leaves a half-written record.
  */
-export const atomicFsDriver = defineDriver((options: { base: string }) => {
-  const fs = fsDriver({ base: options.base, ignore: ['**/*.tmp'] })
+export const atomicFsDriver = defineDriver((options: { base: string; ignore?: string[] }) => {
+  const fs = fsDriver({ base: options.base, ignore: options.ignore ?? ['**/*.tmp'] })
   const pathOf = (key: string) => {
     if (key.split(':').some(part => part === '..')) throw new Error(`invalid storage key ${JSON.stringify(key)}`)
     return join(options.base, key.replace(/:/g, '/'))

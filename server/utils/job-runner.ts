@@ -44,6 +44,11 @@ export class JobRunner {
     return this.pool.check(schema, rows, seed)
   }
 
+  /** Profiles an uploaded CSV in a worker thread. */
+  profile(path: string) {
+    return this.pool.profile(path)
+  }
+
   /** Queues a job id (once). */
   enqueue(id: string): void {
     if (this.closed || this.queue.includes(id) || this.running.has(id)) return

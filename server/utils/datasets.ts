@@ -1,0 +1,95 @@
+/**
+ * The dataset store: uploaded CSV samples under `<dataDir>/datasets/<id>.csv` (streamed to a temporary
+ * name, renamed when complete) with their profile in unstorage beside the jobs.
+ */
+import { randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { H3Event } from 'h3'
+import { datasetRecordSchema, type DatasetRecord } from '#shared/schema'
+
+const MOUNT = 'datasets'
+let mountedAt: string | undefined
+
+/** The datasets folder (files and records), created on first use. */
+async function datasetDir(): Promise<string> {
+  const dir = join(useDataDir(), 'datasets')
+  await mkdir(dir, { recursive: true })
+  if (mountedAt !== dir) {
+    useStorage().mount(MOUNT, atomicFsDriver({ base: dir, ignore: ['**/*.csv', '**/*.tmp'] }))
+    mountedAt = dir
+  }
+  return dir
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Where a dataset's CSV lives (ids are validated UUIDs, so the path stays in the folder). */
+export async function datasetFile(id: string): Promise<string> {
+  if (!UUID.test(id)) throw new Error(`refusing dataset path for id ${JSON.stringify(id)}`)
+  return join(await datasetDir(), `${id}.csv`)
+}
+
+const tooLarge = (limit: number) => createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the upload may be at most ${limit} bytes` })
+
+/**
+ * Streams the request body to `path` (through a temporary name), refusing more than `limit` bytes
+ * whether the client declared its length or sends it chunked. Returns the byte count.
+ */
+export async function receiveUpload(event: H3Event, path: string, limit: number): Promise<number> {
+  if (Number(getRequestHeader(event, 'content-length') ?? 0) > limit) throw tooLarge(limit)
+  const temp = `${path}.${randomUUID()}.tmp`
+  let bytes = 0
+  let over = false
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length
+      if (bytes > limit) {
+        over = true
+        callback(new Error('upload too large'))
+      }
+      else callback(null, chunk)
+    },
+  })
+  try {
+    await pipeline(event.node.req, counter, createWriteStream(temp))
+    await rename(temp, path)
+    return bytes
+  }
+  catch (error) {
+    await rm(temp, { force: true })
+    if (over) throw tooLarge(limit)
+    throw error
+  }
+}
+
+export async function saveDataset(record: DatasetRecord): Promise<void> {
+  await datasetDir()
+  await useStorage(MOUNT).setItem(`${record.dataset_id}.json`, record)
+}
+
+export async function getDataset(id: string): Promise<DatasetRecord | null> {
+  await datasetDir()
+  const raw = await useStorage(MOUNT).getItem(`${id}.json`)
+  if (raw === null) return null
+  const parsed = datasetRecordSchema.safeParse(raw)
+  return parsed.success ? parsed.data : null
+}
+
+/** Every dataset, newest first. */
+export async function listDatasets(): Promise<DatasetRecord[]> {
+  await datasetDir()
+  const keys = (await useStorage(MOUNT).getKeys()).filter(key => key.endsWith('.json'))
+  const records = await Promise.all(keys.map(key => getDataset(key.slice(0, -'.json'.length))))
+  return records.filter(r => r !== null).sort((a, b) => b.created_at.localeCompare(a.created_at) || b.dataset_id.localeCompare(a.dataset_id))
+}
+
+/** Removes a dataset's record, then its file. */
+export async function removeDataset(id: string): Promise<void> {
+  await datasetDir()
+  await useStorage(MOUNT).removeItem(`${id}.json`)
+  await rm(await datasetFile(id), { force: true })
+}

@@ -1,0 +1,68 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { $fetch, fetch } from '@nuxt/test-utils/e2e'
+import type { DatasetRecord } from '#shared/schema'
+import { tempDataDir } from '../support/data-dir'
+import { setupBuiltServer } from '../support/e2e'
+
+const dataDir = tempDataDir()
+const LIMIT = 100_000
+await setupBuiltServer({ NUXT_DATA_DIR: dataDir, NUXT_MAX_UPLOAD_BYTES: String(LIMIT) })
+
+const seattle = readFileSync(new URL('../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url))
+const upload = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'text/csv' }) => fetch('/datasets', { method: 'POST', headers, body })
+
+describe('datasets: upload, profile, list, delete', () => {
+  it('uploads a real CSV and answers 201 with its rows and inferred column types', async () => {
+    const response = await upload(seattle, { 'content-type': 'text/csv', 'x-filename': 'seattle-weather.csv' })
+    expect(response.status).toBe(201)
+    const dataset = await response.json() as DatasetRecord
+    expect(response.headers.get('location')).toBe(`/datasets/${dataset.dataset_id}`)
+    expect(dataset).toMatchObject({ rows: 1461, bytes: seattle.byteLength, delimiter: ',', name: 'seattle-weather.csv' })
+    expect(dataset.columns.map(c => [c.name, c.type])).toEqual([
+      ['date', 'date'], ['precipitation', 'number'], ['temp_max', 'number'], ['temp_min', 'number'], ['wind', 'number'], ['weather', 'categorical'],
+    ])
+    expect(dataset.columns.find(c => c.name === 'weather')!.examples).toContain('drizzle')
+    expect(await $fetch<DatasetRecord>(`/datasets/${dataset.dataset_id}`)).toEqual(dataset)
+    const { datasets } = await $fetch<{ datasets: DatasetRecord[] }>('/datasets')
+    expect(datasets.map(d => d.dataset_id)).toContain(dataset.dataset_id)
+    // The file is stored complete, under its id, with nothing left under a temporary name.
+    const files = readdirSync(join(dataDir, 'datasets'))
+    expect(files).toContain(`${dataset.dataset_id}.csv`)
+    expect(files.filter(f => f.endsWith('.tmp'))).toEqual([])
+    expect(readFileSync(join(dataDir, 'datasets', `${dataset.dataset_id}.csv`))).toEqual(seattle)
+
+    expect((await fetch(`/datasets/${dataset.dataset_id}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await fetch(`/datasets/${dataset.dataset_id}`)).status).toBe(404)
+    expect(readdirSync(join(dataDir, 'datasets')).filter(f => f.startsWith(dataset.dataset_id))).toEqual([])
+  })
+
+  it('refuses bodies over NUXT_MAX_UPLOAD_BYTES with 413, declared or chunked, and keeps nothing', async () => {
+    const big = Buffer.concat([seattle, seattle, seattle])
+    expect(big.byteLength).toBeGreaterThan(LIMIT)
+    expect((await upload(big)).status).toBe(413)
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new Uint8Array(big))
+        controller.close()
+      },
+    })
+    const response = await fetch('/datasets', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: chunked, duplex: 'half' } as RequestInit)
+    expect(response.status).toBe(413)
+    expect(readdirSync(join(dataDir, 'datasets')).filter(f => f.endsWith('.csv') || f.endsWith('.tmp'))).toEqual([])
+    expect((await fetch('/healthz')).status).toBe(200)
+  })
+
+  it('answers 400 with the reason for unusable files, 415 for other content types, 400/404 for bad ids', async () => {
+    for (const [body, reason] of [['', /empty/], ['a,b\n1,2\n3\n', /cannot be read/], [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]), /binary/], ['a,a\n1,2\n', /repeats/]] as const) {
+      const response = await upload(body)
+      expect(response.status, String(reason)).toBe(400)
+      expect((await response.json()).issues[0].message).toMatch(reason)
+    }
+    expect((await upload('{"a":1}', { 'content-type': 'application/json' })).status).toBe(415)
+    expect((await fetch('/datasets/nope')).status).toBe(400)
+    expect((await fetch('/datasets/0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d')).status).toBe(404)
+    expect((await fetch('/datasets/0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d', { method: 'DELETE' })).status).toBe(404)
+  })
+})
