@@ -24,3 +24,10 @@ export function formatNumber(n: number | null | undefined, digits = 3): string {
   if (n === null || n === undefined || Number.isNaN(n)) return '—'
   return Math.abs(n) >= 1000 ? n.toLocaleString('en-US', { maximumFractionDigits: 1 }) : n.toPrecision(digits)
 }
+
+/** Where a job's rows come from, in a few words. */
+export function sourceLabel(job: { template: string | null; dataset: string | null }): string {
+  if (job.template) return job.template
+  if (job.dataset) return `dataset ${job.dataset.slice(0, 8)}`
+  return 'custom schema'
+}

@@ -6,8 +6,8 @@
 import type { Faker } from '@faker-js/faker'
 import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
 import { choleskyOrNull, normalCdf, normalQuantile } from './distributions.ts'
-import { dateFormatter, datetimeFormatter, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
-import { numericLaw, rangeGrid, rangeLaw } from './laws.ts'
+import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
+import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
 import { fastFakerMethods } from './fast-faker.ts'
@@ -175,7 +175,7 @@ function parseTemplate(template: string, at: Path): TemplateToken[] {
 }
 
 /** Kinds whose value can come from the copula's uniform for the column. */
-const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time'])
+const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time', 'empirical', 'categorical', 'boolean'])
 
 // ---- compile ----------------------------------------------------------------------------------
 
@@ -282,6 +282,11 @@ function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | '
   return datetimeFormatter(spec.format, spec.timezone)
 }
 
+function rangeTypeOfFormat(kind: 'date' | 'datetime', format = kind === 'date' ? 'YYYY-MM-DD' : 'iso'): OutputType {
+  if (kind === 'date') return format === 'YYYY-MM-DD' ? 'date' : 'string'
+  return format === 'iso' || format === 'epoch' ? 'timestamp' : format === 'epoch_seconds' ? 'integer' : 'string'
+}
+
 function rangeType(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): OutputType {
   if (spec.kind === 'date') return spec.format === 'YYYY-MM-DD' ? 'date' : 'string'
   if (spec.kind === 'time') return 'string'
@@ -325,7 +330,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     }
     case 'boolean': {
       const { probability } = spec
-      return plain(s => s.rng.next() < probability, 'boolean')
+      return plain(s => uniform(s) < probability, 'boolean')
     }
     case 'categorical': {
       const values = spec.categories.map(c => c.value)
@@ -334,7 +339,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const cumulative = Float64Array.from(spec.categories, c => (acc += c.weight / total))
       const last = values.length - 1
       return plain((s) => {
-        const u = s.rng.next()
+        const u = uniform(s)
         let a = 0
         let b = last
         while (a < b) {
@@ -356,6 +361,15 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const format = rangeFormatter(spec)
       const last = grid.count - 1
       return plain(s => format(grid.start + Math.min(last, Math.floor(law.quantile(uniform(s)) * grid.count)) * grid.unit), rangeType(spec))
+    }
+    case 'empirical': {
+      const law = empiricalLaw(spec.values)
+      const { decimals } = spec
+      if (spec.output === 'integer') return plain(s => Math.round(law.quantile(uniform(s))), 'integer')
+      if (spec.output === 'number') return plain(s => roundTo(law.quantile(uniform(s)), decimals), 'number')
+      const format = spec.output === 'date' ? dateFormatter(spec.format ?? 'YYYY-MM-DD') : datetimeFormatter(spec.format ?? 'iso', 'UTC')
+      const toDay = spec.output === 'date' ? (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS : (ms: number) => Math.round(ms)
+      return plain(s => format(toDay(law.quantile(uniform(s)))), spec.output === 'date' ? rangeTypeOfFormat('date', spec.format) : rangeTypeOfFormat('datetime', spec.format))
     }
     case 'template': {
       const tokens = parseTemplate(spec.template, [...at, 'template'])
@@ -491,7 +505,7 @@ function compileCorrelations(schema: DatasetSchema, index: Map<string, number>):
       const i = index.get(name)
       if (i === undefined) throw new SchemaError([{ path: [...at, 'columns', k], message: `unknown column "${name}"` }])
       const column = schema.columns[i]!
-      if (!COPULA_KINDS.has(column.kind)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is a ${column.kind} column; correlations take integer, float, datetime, date or time columns` }])
+      if (!COPULA_KINDS.has(column.kind)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is a ${column.kind} column; correlations take integer, float, datetime, date, time, empirical, categorical or boolean columns` }])
       if (column.unique) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is unique and cannot also be correlated` }])
       if (used.has(i)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is already in correlation group ${used.get(i)}` }])
       used.set(i, g)

@@ -6,7 +6,7 @@
 /// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
 import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, TestResult } from '../shared/schema.ts'
-import { numericLaw, rangeGrid, rangeLaw } from './laws.ts'
+import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { DAY_MS, secondsOfDay } from './datetime.ts'
 import { normalQuantile } from './distributions.ts'
 import type { GenerationSummary } from './generate.ts'
@@ -82,6 +82,11 @@ function declaredLaw(column: Column): TestableLaw | undefined {
     if (law.discrete) return { at: law.cdf, before: x => law.cdf(x - 1), toNumber: Number }
     return { at: x => law.cdf(x + 0.5), before: x => law.cdf(x - 0.5), toNumber: Number }
   }
+  if (column.kind === 'empirical' && (column.output === 'number' || column.output === 'integer')) {
+    const law = empiricalLaw(column.values)
+    if (column.output === 'number') return { at: law.cdf, before: law.cdf, toNumber: Number }
+    return { at: x => law.cdf(x + 0.5), before: x => law.cdf(x - 0.5), toNumber: Number }
+  }
   if (column.kind === 'datetime' || column.kind === 'date' || column.kind === 'time') {
     const written = writtenValue(column)
     if (!written) return undefined
@@ -138,7 +143,9 @@ export function normalScores(values: number[]): number[] {
   const scores = new Array<number>(n)
   for (let i = 0; i < n;) {
     let j = i
+    // NaN never equals itself: it stands alone rather than stalling the scan.
     while (j < n && order[j]![0] === order[i]![0]) j++
+    if (j === i) j = i + 1
     const score = normalQuantile(((i + j + 1) / 2 - 0.5) / n)
     for (let k = i; k < j; k++) scores[order[k]![1]] = score
     i = j
@@ -209,9 +216,19 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
 
   const correlations = (schema.correlations ?? []).map((group) => {
     const indexes = group.columns.map(name => schema.columns.findIndex(c => c.name === name))
-    const laws = indexes.map(i => declaredLaw(schema.columns[i]!))
+    // Numbers as written; categories (and booleans) by their position in the declared order, which is
+    // how the copula gives them slices of [0, 1].
+    const toNumbers = indexes.map((i) => {
+      const column = schema.columns[i]!
+      if (column.kind === 'categorical') {
+        const position = new Map<CellValue, number>(column.categories.map((c, k) => [c.value, k]))
+        return (v: CellValue) => position.get(v) ?? Number.NaN
+      }
+      if (column.kind === 'boolean') return (v: CellValue) => (v === true ? 0 : 1)
+      return declaredLaw(column)?.toNumber ?? Number
+    })
     const rowsWithValues = sample.filter(r => indexes.every(i => r[i] !== null))
-    const scores = indexes.map((i, k) => normalScores(rowsWithValues.map(r => laws[k]?.toNumber(r[i]!) ?? Number(r[i]))))
+    const scores = indexes.map((i, k) => normalScores(rowsWithValues.map(r => toNumbers[k]!(r[i]!))))
     const achieved = scores.map(a => scores.map(b => pearson(a, b)))
     const maxError = Math.max(...achieved.flatMap((row, r) => row.map((v, c) => Math.abs(v - group.matrix[r]![c]!))))
     return { columns: group.columns, requested: group.matrix, achieved, max_abs_error: maxError, sample_size: rowsWithValues.length }

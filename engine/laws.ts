@@ -29,3 +29,38 @@ export function rangeGrid(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' |
   return { start, count: end - start + 1, unit: 1 }
 }
 
+
+/**
+ * An empirical distribution given by sorted quantile knots at evenly spaced probabilities: linear
+ * between distinct neighbours (continuous values), a point mass where neighbours are equal.
+ */
+export function empiricalLaw(values: number[]): Law {
+  const n = values.length
+  const last = n - 1
+  return {
+    discrete: false,
+    quantile: (u) => {
+      if (n === 1) return values[0]!
+      const p = u * last
+      const i = Math.min(last - 1, Math.floor(p))
+      const a = values[i]!
+      const b = values[i + 1]!
+      return a === b ? a : a + (p - i) * (b - a)
+    },
+    cdf: (x) => {
+      if (x < values[0]!) return 0
+      if (x >= values[last]!) return 1
+      // Largest i with values[i] <= x.
+      let lo = 0
+      let hi = last
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1
+        if (values[mid]! <= x) lo = mid
+        else hi = mid - 1
+      }
+      const a = values[lo]!
+      const b = values[lo + 1]!
+      return (lo + (b > a ? (x - a) / (b - a) : 0)) / last
+    },
+  }
+}

@@ -103,8 +103,11 @@ export class WorkerPool {
     return this.request({ type: 'check', schema, rows, seed }, true)
   }
 
-  /** Reads and profiles an uploaded CSV (see engine/profile.ts); a bad file is `{ ok: false, message }`. */
-  profile(path: string): Promise<{ ok: true; profile: DatasetProfile } | { ok: false; message: string }> {
+  /**
+   * Reads, profiles and fits an uploaded CSV (engine/profile.ts, engine/fit.ts); a bad file is
+   * `{ ok: false, message }`.
+   */
+  profile(path: string): Promise<{ ok: true; profile: DatasetProfile; model: DatasetSchema } | { ok: false; message: string }> {
     return this.request({ type: 'profile', path }, true)
   }
 

@@ -10,6 +10,7 @@ import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
 import { DatasetError, profileCsv } from './profile.ts'
+import { fitCsv } from './fit.ts'
 
 /** What the pool asks a worker. */
 export type WorkerRequest =
@@ -48,7 +49,8 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
       return { result: await checkSchema(request.schema, request.rows, request.seed), transfer: [] }
     case 'profile':
       try {
-        return { result: { ok: true, profile: await profileCsv(request.path) }, transfer: [] }
+        const profile = await profileCsv(request.path)
+        return { result: { ok: true, profile, model: await fitCsv(request.path, profile) }, transfer: [] }
       }
       catch (error) {
         if (error instanceof DatasetError) return { result: { ok: false, message: error.message }, transfer: [] }

@@ -170,6 +170,21 @@ const derivedShape = {
   type: z.enum(['integer', 'number', 'string', 'boolean', 'datetime', 'date']).optional(),
 }
 
+/**
+ * Values drawn from an empirical distribution (what fitting a real sample produces): `values` are the
+ * sorted quantiles at evenly spaced probabilities; a draw interpolates between neighbours, and equal
+ * neighbours make point masses. Written as numbers, integers, dates or date-times.
+ */
+const empiricalShape = {
+  kind: z.literal('empirical'),
+  values: z.array(finite).min(1).max(10_001).refine(v => v.every((x, i) => i === 0 || v[i - 1]! <= x), 'must be sorted ascending'),
+  output: z.enum(['number', 'integer', 'date', 'datetime']).default('number'),
+  /** Numbers: digits after the decimal point. */
+  decimals: z.int().min(0).max(12).default(2),
+  /** Dates and date-times (values are epoch ms): a format as for `date`/`datetime` columns. */
+  format: z.string().min(1).max(64).optional(),
+}
+
 const integerCheck = (c: Bounded, ctx: z.RefinementCtx) => checkNumeric(c, ctx, 'integer')
 const floatCheck = (c: Bounded, ctx: z.RefinementCtx) => checkNumeric(c, ctx, 'float')
 function rangeCheck(c: { kind: string; start: string; end: string }, ctx: z.RefinementCtx) {
@@ -192,6 +207,7 @@ export const valueSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject(timeShape).superRefine(rangeCheck),
   z.strictObject(templateShape),
   z.strictObject(derivedShape),
+  z.strictObject(empiricalShape),
 ])
 
 /**
@@ -219,18 +235,20 @@ export const columnSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...columnBase, ...timeShape }).superRefine(rangeCheck),
   z.strictObject({ ...columnBase, ...templateShape }),
   z.strictObject({ ...columnBase, ...derivedShape }),
+  z.strictObject({ ...columnBase, ...empiricalShape }),
   z.strictObject({ ...columnBase, ...conditionalShape }),
 ])
 
 /** The column kinds, for places that name a kind without its fields. */
-export const columnKindSchema = z.enum(['sequence', 'uuid', 'pattern', 'faker', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'derived', 'conditional'])
+export const columnKindSchema = z.enum(['sequence', 'uuid', 'pattern', 'faker', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'derived', 'empirical', 'conditional'])
 // Compile-time guard: the list above and the union's discriminators are the same set.
 const kindsMatch: [z.infer<typeof columnKindSchema>, z.infer<typeof columnSchema>['kind']] extends [z.infer<typeof columnSchema>['kind'], z.infer<typeof columnKindSchema>] ? true : never = true
 void kindsMatch
 
 /**
- * Correlated numeric columns: a Gaussian copula with this correlation matrix (of normal scores) over
- * the named integer/float/datetime/date/time columns, each keeping its own declared distribution.
+ * Correlated columns: a Gaussian copula with this correlation matrix (of normal scores) over the named
+ * integer/float/datetime/date/time/empirical columns (and categorical/boolean ones, whose values take
+ * slices of [0, 1] in the order listed), each keeping its own declared distribution.
  */
 export const correlationSchema = z.strictObject({
   columns: z.array(columnName).min(2).max(50),
@@ -269,6 +287,8 @@ export const generateRequestSchema = z
   .strictObject({
     template: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a template name such as "customers"').optional(),
     schema: datasetSchema.optional(),
+    /** Look-alike rows of an uploaded dataset (POST /datasets), from the model fitted to it. */
+    source: z.strictObject({ dataset: z.uuid({ version: 'v4' }).regex(/^[0-9a-f-]+$/, 'must be a dataset id') }).optional(),
     rows: z.int().min(1).max(1_000_000_000).default(1000),
     format: formatSchema.default('csv'),
     seed: z.int().min(0).max(MAX_SEED).optional(),
@@ -280,8 +300,8 @@ export const generateRequestSchema = z
     table: sqlIdentifier.optional(),
   })
   .superRefine((body, ctx) => {
-    const given = [body.template, body.schema].filter(v => v !== undefined).length
-    if (given !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of template or schema', path: given ? ['schema'] : ['template'] })
+    const given = [body.template, body.schema, body.source].filter(v => v !== undefined).length
+    if (given !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of template, schema or source', path: given ? ['schema'] : ['template'] })
   })
 
 export const jobIdSchema = z.uuid({ version: 'v4', message: 'must be an id (lowercase UUID v4)' }).regex(/^[0-9a-f-]+$/, 'must be an id (lowercase UUID v4)')
@@ -306,6 +326,8 @@ export const jobSchema = z.object({
   table: z.string().nullable(),
   seed: z.number(),
   template: z.string().nullable(),
+  /** The uploaded dataset whose fitted model made the rows (`source.dataset`), if any. */
+  dataset: z.string().nullable(),
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),

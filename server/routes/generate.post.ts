@@ -21,6 +21,7 @@ export default defineEventHandler(async (event) => {
     table: request.format === 'sql' ? (request.table ?? request.template ?? 'dataset') : null,
     seed,
     template: request.template ?? null,
+    dataset: request.source?.dataset ?? null,
     created_at: new Date().toISOString(),
     started_at: null,
     finished_at: null,

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { H3Event } from 'h3'
-import { datasetRecordSchema, type DatasetRecord } from '#shared/schema'
+import { datasetRecordSchema, datasetSchema, type DatasetRecord, type DatasetSchema } from '#shared/schema'
 
 const MOUNT = 'datasets'
 let mountedAt: string | undefined
@@ -82,14 +82,30 @@ export async function getDataset(id: string): Promise<DatasetRecord | null> {
 /** Every dataset, newest first. */
 export async function listDatasets(): Promise<DatasetRecord[]> {
   await datasetDir()
-  const keys = (await useStorage(MOUNT).getKeys()).filter(key => key.endsWith('.json'))
+  const keys = (await useStorage(MOUNT).getKeys()).filter(key => key.endsWith('.json') && !key.endsWith('.model.json'))
   const records = await Promise.all(keys.map(key => getDataset(key.slice(0, -'.json'.length))))
   return records.filter(r => r !== null).sort((a, b) => b.created_at.localeCompare(a.created_at) || b.dataset_id.localeCompare(a.dataset_id))
 }
 
-/** Removes a dataset's record, then its file. */
+/** Saves the model fitted to a dataset (a schema). */
+export async function saveDatasetModel(id: string, model: DatasetSchema): Promise<void> {
+  await datasetDir()
+  await useStorage(MOUNT).setItem(`${id}.model.json`, model)
+}
+
+/** The model fitted to a dataset, or null. */
+export async function getDatasetModel(id: string): Promise<DatasetSchema | null> {
+  await datasetDir()
+  const raw = await useStorage(MOUNT).getItem(`${id}.model.json`)
+  if (raw === null) return null
+  const parsed = datasetSchema.safeParse(raw)
+  return parsed.success ? parsed.data : null
+}
+
+/** Removes a dataset's record and model, then its file. */
 export async function removeDataset(id: string): Promise<void> {
   await datasetDir()
   await useStorage(MOUNT).removeItem(`${id}.json`)
+  await useStorage(MOUNT).removeItem(`${id}.model.json`)
   await rm(await datasetFile(id), { force: true })
 }

@@ -11,6 +11,11 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
     if (!template) throw badRequest([{ path: 'template', message: `unknown template "${request.template}" (GET /templates lists them)` }])
     schema = template.schema
   }
+  else if (request.source !== undefined) {
+    const model = await getDatasetModel(request.source.dataset)
+    if (!model) throw badRequest([{ path: 'source.dataset', message: `unknown dataset "${request.source.dataset}" (GET /datasets lists them)` }])
+    schema = model
+  }
   else schema = request.schema!
   let issues
   try {

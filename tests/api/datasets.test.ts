@@ -2,7 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { $fetch, fetch } from '@nuxt/test-utils/e2e'
-import type { DatasetRecord } from '#shared/schema'
+import type { DatasetRecord, DatasetSchema, Preview } from '#shared/schema'
+import { postJson, submit, waitForJob } from '../support/api'
+import { vegaCsv } from '../support/vega'
 import { tempDataDir } from '../support/data-dir'
 import { setupBuiltServer } from '../support/e2e'
 
@@ -12,6 +14,33 @@ await setupBuiltServer({ NUXT_DATA_DIR: dataDir, NUXT_MAX_UPLOAD_BYTES: String(L
 
 const seattle = readFileSync(new URL('../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url))
 const upload = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'text/csv' }) => fetch('/datasets', { method: 'POST', headers, body })
+
+describe('look-alike rows from an uploaded dataset', () => {
+  it('fits the upload, generates from { source: { dataset } }, and exports the model as a schema', async () => {
+    const penguins = vegaCsv('penguins')
+    const uploaded = await upload(penguins.text)
+    expect(uploaded.status).toBe(201)
+    const dataset = await uploaded.json() as DatasetRecord
+    const id = await submit({ source: { dataset: dataset.dataset_id }, rows: 2000, seed: 7, format: 'csv' })
+    const job = await waitForJob(id)
+    expect(job).toMatchObject({ status: 'done', rows_written: 2000, dataset: dataset.dataset_id, template: null })
+    const preview = await $fetch<Preview>(`/preview/${id}`, { query: { n: 5 } })
+    expect(preview.columns).toEqual(['Species', 'Island', 'Beak_Length_mm', 'Beak_Depth_mm', 'Flipper_Length_mm', 'Body_Mass_g', 'Sex'])
+    const species = new Set(penguins.rows.map(r => r.Species))
+    for (const row of preview.rows) expect(species.has(row[0])).toBe(true)
+
+    const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    expect(model.correlations?.[0]?.columns).toContain('Body_Mass_g')
+    // The model is an ordinary schema: sent back inline, it gives the same bytes as the source job.
+    const again = await waitForJob(await submit({ schema: model, rows: 2000, seed: 7, format: 'csv' }))
+    expect((await fetch(`/download/${again.job_id}`)).headers.get('etag')).toBe((await fetch(`/download/${id}`)).headers.get('etag'))
+
+    const unknown = await postJson('/generate', { source: { dataset: '0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d' } })
+    expect(unknown.status).toBe(400)
+    expect((await unknown.json()).issues[0].path).toBe('source.dataset')
+    expect((await fetch('/datasets/0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d/model')).status).toBe(404)
+  })
+})
 
 describe('datasets: upload, profile, list, delete', () => {
   it('uploads a real CSV and answers 201 with its rows and inferred column types', async () => {
@@ -39,6 +68,7 @@ describe('datasets: upload, profile, list, delete', () => {
   })
 
   it('refuses bodies over NUXT_MAX_UPLOAD_BYTES with 413, declared or chunked, and keeps nothing', async () => {
+    const before = readdirSync(join(dataDir, 'datasets')).sort()
     const big = Buffer.concat([seattle, seattle, seattle])
     expect(big.byteLength).toBeGreaterThan(LIMIT)
     expect((await upload(big)).status).toBe(413)
@@ -50,7 +80,7 @@ describe('datasets: upload, profile, list, delete', () => {
     })
     const response = await fetch('/datasets', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: chunked, duplex: 'half' } as RequestInit)
     expect(response.status).toBe(413)
-    expect(readdirSync(join(dataDir, 'datasets')).filter(f => f.endsWith('.csv') || f.endsWith('.tmp'))).toEqual([])
+    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
     expect((await fetch('/healthz')).status).toBe(200)
   })
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import jStat from 'jstat'
 import { afterAll, describe, expect, it } from 'vitest'
-import { chiSquareTest, evaluateSchemaJob, kolmogorovSurvival, ksTest } from '~~/engine/evaluate'
+import { chiSquareTest, evaluateSchemaJob, kolmogorovSurvival, ksTest, normalScores } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
 import { WorkerPool } from '~~/engine/pool'
 import { schemaOf } from '../support/schemas'
@@ -65,5 +65,14 @@ describe('evaluateSchemaJob', () => {
     }
     expect(Math.abs(report.utility.columns.score!.summary!.mean - 50)).toBeLessThan(5 * 5 / Math.sqrt(5000))
     expect(report.utility.ks_complement).toBeGreaterThan(1 - 1.95 / Math.sqrt(5000))
+  })
+})
+
+describe('normalScores', () => {
+  it('ranks ties together and never stalls on NaN', () => {
+    const scores = normalScores([3, 1, 2, 2, Number.NaN])
+    expect(scores).toHaveLength(5)
+    expect(scores[2]).toBe(scores[3])
+    expect(scores[1]!).toBeLessThan(scores[2]!)
   })
 })

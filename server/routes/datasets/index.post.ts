@@ -23,6 +23,7 @@ export default defineEventHandler(async (event) => {
   }
   const name = getRequestHeader(event, 'x-filename')?.slice(0, 200) ?? null
   const record: DatasetRecord = { dataset_id: id, name, bytes, created_at: new Date().toISOString(), ...result.profile }
+  await saveDatasetModel(id, result.model)
   await saveDataset(record)
   setResponseStatus(event, 201, 'Created')
   setResponseHeader(event, 'Location', `/datasets/${id}`)
