@@ -75,7 +75,7 @@ function idPattern(values: string[]): string | undefined {
 }
 
 /** Reads the rows to fit: all of them, or a seeded sample of FIT_ROWS past that. */
-async function readRows(path: string, profile: DatasetProfile, seed: number): Promise<string[][]> {
+export async function readRows(path: string, profile: DatasetProfile, seed: number): Promise<string[][]> {
   const [lo, hi] = seedWords(seed)
   const threshold = Math.min(1, (1.25 * FIT_ROWS) / profile.rows)
   const kept: { priority: number; cells: string[] }[] = []

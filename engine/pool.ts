@@ -5,7 +5,8 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { DatasetSchema } from '../shared/schema.ts'
+import type { CellValue, DatasetSchema } from '../shared/schema.ts'
+import type { QualityReport } from './quality.ts'
 import type { ChunkResult, GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import type { SchemaIssue } from './validate.ts'
@@ -109,6 +110,11 @@ export class WorkerPool {
    */
   profile(path: string): Promise<{ ok: true; profile: DatasetProfile; model: DatasetSchema } | { ok: false; message: string }> {
     return this.request({ type: 'profile', path }, true)
+  }
+
+  /** Scores a job's sampled rows against the dataset its model was fitted to (engine/quality.ts). */
+  quality(path: string, profile: DatasetProfile, sample: CellValue[][]): Promise<QualityReport> {
+    return this.request({ type: 'quality', path, profile, sample })
   }
 
   private dispatch(): void {

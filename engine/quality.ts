@@ -7,6 +7,10 @@
  * average beside it; quality = mean of the two.
  */
 
+import type { CellValue } from '../shared/schema.ts'
+import { parseDateLike, readRows } from './fit.ts'
+import { NULL_TOKENS, type DatasetProfile } from './profile.ts'
+
 export type QualityKind = 'numerical' | 'categorical'
 
 export interface QualityColumn {
@@ -179,4 +183,30 @@ export function qualityReport(columns: QualityColumn[]): QualityReport {
     real_rows: columns[0]?.real.length ?? 0,
     synthetic_rows: columns[0]?.synthetic.length ?? 0,
   }
+}
+
+/**
+ * The quality of a job's sampled rows against the dataset its model was fitted to: numbers and dates
+ * as numbers, categories and booleans as labels; ids, PII and free text are re-synthesised, so (like
+ * SDMetrics, which skips id and PII columns) they are not scored.
+ */
+export async function fittedQuality(path: string, profile: DatasetProfile, sample: CellValue[][], seed = 0): Promise<QualityReport> {
+  const real = await readRows(path, profile, seed)
+  const columns: QualityColumn[] = []
+  profile.columns.forEach((column, i) => {
+    const kind: QualityKind | undefined = column.type === 'categorical' || column.type === 'boolean' ? 'categorical'
+      : ['integer', 'number', 'date', 'datetime'].includes(column.type) ? 'numerical' : undefined
+    if (!kind) return
+    const isDate = column.type === 'date' || column.type === 'datetime'
+    const epoch = column.type === 'datetime' && column.examples.every(e => /^\d{10}(\d{3})?$/.test(e))
+    const asValue = (v: unknown): number | string | null => {
+      if (v === null || v === undefined) return null
+      const text = String(v).trim()
+      if (NULL_TOKENS.has(text)) return null
+      if (kind === 'categorical') return text
+      return isDate && !epoch ? parseDateLike(text) : Number(text.replaceAll(',', ''))
+    }
+    columns.push({ name: column.name, kind, real: real.map(r => asValue(r[i])), synthetic: sample.map(r => asValue(r[i])) })
+  })
+  return qualityReport(columns)
 }

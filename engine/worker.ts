@@ -4,12 +4,13 @@
  * specs are cached per run, so a worker compiles each schema once.
  */
 import { parentPort } from 'node:worker_threads'
-import type { DatasetSchema } from '../shared/schema.ts'
+import type { CellValue, DatasetSchema } from '../shared/schema.ts'
 import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
-import { DatasetError, profileCsv } from './profile.ts'
+import { DatasetError, profileCsv, type DatasetProfile } from './profile.ts'
+import { fittedQuality } from './quality.ts'
 import { fitCsv } from './fit.ts'
 
 /** What the pool asks a worker. */
@@ -19,6 +20,7 @@ export type WorkerRequest =
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
   | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
   | { type: 'profile'; path: string }
+  | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }
 
 /** The bytes around the chunks, and the chunk size the format fixes (Parquet). */
 export interface Framing {
@@ -56,6 +58,8 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
         if (error instanceof DatasetError) return { result: { ok: false, message: error.message }, transfer: [] }
         throw error
       }
+    case 'quality':
+      return { result: await fittedQuality(request.path, request.profile, request.sample), transfer: [] }
     case 'framing': {
       const { format } = (await runOf(request.runId, request.spec)).prepared
       return { result: { header: format.header, separator: format.separator, fixedChunkRows: format.fixedChunkRows } satisfies Framing, transfer: [] }

@@ -413,6 +413,17 @@ export const schemaJobMetricsSchema = z.object({
     sample_size: z.number(),
   })),
   privacy_lite: z.object({ sample_size: z.number(), duplicate_rows: z.number(), duplicate_rate: z.number() }),
+  /** Jobs made from an uploaded dataset: SDMetrics-style quality against that dataset. */
+  quality: z.object({
+    quality_score: z.number(),
+    column_shapes: z.number(),
+    column_pair_trends: z.number(),
+    column_pair_trends_all_pairs: z.number(),
+    columns: z.record(z.string(), z.object({ metric: z.enum(['KSComplement', 'TVComplement']), score: z.number() })),
+    pairs: z.record(z.string(), z.object({ metric: z.enum(['CorrelationSimilarity', 'ContingencySimilarity']), score: z.number(), real_association: z.number(), related: z.boolean() })),
+    real_rows: z.number(),
+    synthetic_rows: z.number(),
+  }).optional(),
 })
 
 export type TestResult = z.infer<typeof testResultSchema>

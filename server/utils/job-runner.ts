@@ -157,7 +157,10 @@ export class JobRunner {
           },
         },
       )
-      await writeJsonAtomic(await sidecarPath(id, 'metrics'), evaluateSchemaJob(job.schema, summary))
+      const metrics = evaluateSchemaJob(job.schema, summary)
+      const dataset = job.dataset ? await getDataset(job.dataset) : null
+      if (dataset) metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), dataset, summary.sample)
+      await writeJsonAtomic(await sidecarPath(id, 'metrics'), metrics)
       await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
       await persist({ ...job, status: 'done', progress: 1, rows_written: job.rows, finished_at: now(), bytes: summary.bytes, sha256: summary.sha256 })
     }

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { $fetch, fetch } from '@nuxt/test-utils/e2e'
-import type { DatasetRecord, DatasetSchema, Preview } from '#shared/schema'
+import type { DatasetRecord, DatasetSchema, Preview, SchemaJobMetrics } from '#shared/schema'
 import { postJson, submit, waitForJob } from '../support/api'
 import { vegaCsv } from '../support/vega'
 import { tempDataDir } from '../support/data-dir'
@@ -28,6 +28,12 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(preview.columns).toEqual(['Species', 'Island', 'Beak_Length_mm', 'Beak_Depth_mm', 'Flipper_Length_mm', 'Body_Mass_g', 'Sex'])
     const species = new Set(penguins.rows.map(r => r.Species))
     for (const row of preview.rows) expect(species.has(row[0])).toBe(true)
+
+    const metrics = await $fetch<SchemaJobMetrics>(`/metrics/${id}`)
+    expect(metrics.quality!.real_rows).toBe(344)
+    expect(metrics.quality!.synthetic_rows).toBe(2000)
+    expect(Object.keys(metrics.quality!.columns)).toEqual(['Species', 'Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'])
+    expect(metrics.quality!.quality_score).toBeGreaterThan(0.8)
 
     const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
     expect(model.correlations?.[0]?.columns).toContain('Body_Mass_g')

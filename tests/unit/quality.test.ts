@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { datasetSchema, type CellValue } from '#shared/schema'
 import { compileSchema } from '~~/engine/columns'
-import { fitCsv, parseDateLike } from '~~/engine/fit'
+import { fitCsv } from '~~/engine/fit'
 import { profileCsv } from '~~/engine/profile'
-import { qualityReport, type QualityColumn } from '~~/engine/quality'
+import { fittedQuality, qualityReport } from '~~/engine/quality'
 import { RowRandom } from '~~/engine/random'
 import { vegaCsv } from '../support/vega'
 
@@ -15,22 +15,12 @@ async function score(name: 'cars' | 'penguins', seed = 1) {
   const n = profile.rows
   const compiled = compileSchema(schema, { rows: n, seed })
   const rng = new RowRandom(seed)
-  const cells = new Array<CellValue>(schema.columns.length)
-  const synthetic = schema.columns.map(() => [] as CellValue[])
-  for (let row = 0; row < n; row++) {
+  const sample = Array.from({ length: n }, (_, row) => {
+    const cells = new Array<CellValue>(schema.columns.length)
     compiled.fillRow(rng, row, cells)
-    cells.forEach((v, i) => synthetic[i]!.push(v))
-  }
-  const header = Object.keys(source.rows[0]!)
-  const columns: QualityColumn[] = []
-  profile.columns.forEach((column, i) => {
-    const kind = column.type === 'categorical' || column.type === 'boolean' ? 'categorical' : ['integer', 'number', 'date', 'datetime'].includes(column.type) ? 'numerical' : undefined
-    if (!kind) return // ids, PII and free text are re-synthesised, not scored (SDMetrics skips them too)
-    const isDate = column.type === 'date' || column.type === 'datetime'
-    const asValue = (v: unknown) => (v === null || v === undefined || v === '' ? null : kind === 'categorical' ? String(v) : isDate ? parseDateLike(String(v)) : Number(v))
-    columns.push({ name: column.name, kind, real: source.rows.map(r => asValue(r[header[i]!])), synthetic: synthetic[i]!.map(asValue) })
+    return cells
   })
-  return qualityReport(columns)
+  return fittedQuality(source.path, profile, sample)
 }
 
 describe('quality of look-alike rows (SDMetrics QualityReport formulas)', () => {
