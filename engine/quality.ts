@@ -8,6 +8,7 @@
  */
 
 import type { CellValue } from '../shared/schema.ts'
+import { pearson } from './evaluate.ts'
 import { parseDateLike, readRows } from './fit.ts'
 import { NULL_TOKENS, type DatasetProfile } from './profile.ts'
 
@@ -67,21 +68,6 @@ export function tvComplement(real: string[], synthetic: string[]): number {
   let sum = 0
   for (const key of new Set([...p.keys(), ...q.keys()])) sum += Math.abs((p.get(key) ?? 0) - (q.get(key) ?? 0))
   return 1 - sum / 2
-}
-
-function pearsonOf(xs: number[], ys: number[]): number {
-  const n = xs.length
-  const mx = mean(xs)
-  const my = mean(ys)
-  let sxy = 0
-  let sxx = 0
-  let syy = 0
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my)
-    sxx += (xs[i]! - mx) ** 2
-    syy += (ys[i]! - my) ** 2
-  }
-  return sxx && syy ? sxy / Math.sqrt(sxx * syy) : 0
 }
 
 /** Bins a numeric value by the real column's 10 equal-width bins (as SDMetrics discretises). */
@@ -147,7 +133,7 @@ export function qualityReport(columns: QualityColumn[]): QualityReport {
               py.push(y)
             }
           })
-          return pearsonOf(px, py)
+          return pearson(px, py)
         }
         const realR = both(a.real, b.real)
         const synthR = both(a.synthetic, b.synthetic)
