@@ -5,6 +5,7 @@ import { createPage, fetch, url } from '@nuxt/test-utils/e2e'
 import type { Page } from 'playwright-core'
 import { tempDataDir } from '../support/data-dir'
 import { setupBuiltServer } from '../support/e2e'
+import { vegaCsv } from '../support/vega'
 
 const screenshots = fileURLToPath(new URL('../.screenshots/', import.meta.url))
 mkdirSync(screenshots, { recursive: true })
@@ -89,6 +90,20 @@ describe('browser: the seed flow in headless Chromium', () => {
     // Several intermediate values were shown while it ran.
     expect([...seen].filter(v => v !== '0' && v !== '100').length).toBeGreaterThan(1)
     await page.screenshot({ path: `${screenshots}jobs-live.png`, fullPage: true })
+    expect(problems).toEqual([])
+  })
+
+  it('shows the quality against the source on the page of a job made from a dataset', async () => {
+    const { page, problems } = await watchedPage()
+    const penguins = vegaCsv('penguins')
+    const dataset = await (await fetch('/datasets', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: penguins.text })).json() as { dataset_id: string }
+    const response = await fetch('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: { dataset: dataset.dataset_id }, rows: 3000, seed: 4 }) })
+    const { job_id: id } = await response.json() as { job_id: string }
+    await page.goto(url(`/app/jobs/${id}`), { waitUntil: 'domcontentloaded' })
+    await page.locator('[data-test="quality"]').waitFor({ timeout: 60_000 })
+    expect(await page.locator('[data-test="quality"] strong').first().innerText()).toMatch(/^0\.\d+$/)
+    expect(await page.locator('[data-test="preview"] thead th').allTextContents()).toContain('Body_Mass_g')
+    await page.screenshot({ path: `${screenshots}dataset-job.png`, fullPage: true })
     expect(problems).toEqual([])
   })
 
