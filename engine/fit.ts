@@ -40,7 +40,8 @@ export function parseDateLike(text: string): number {
   return Date.parse(iso)
 }
 
-const toNumber = (text: string) => Number(text.trim().replaceAll(',', ''))
+/** A number as the profiler recognises them (thousands separators allowed). */
+export const parseNumber = (text: string) => Number(text.trim().replaceAll(',', ''))
 
 /** A header as a schema column name: letters, digits and `_`, unique. */
 export function columnNames(headers: string[]): string[] {
@@ -117,13 +118,13 @@ export async function fitCsv(path: string, profile: DatasetProfile, seed = 0): P
       const epochSeconds = type === 'datetime' && texts.every(t => /^\d{10}$/.test(t))
       const epochMs = type === 'datetime' && texts.every(t => /^\d{13}$/.test(t))
       const isDate = (type === 'date' || type === 'datetime') && !epochSeconds && !epochMs
-      const numbers = texts.map(t => (isDate ? parseDateLike(t) : toNumber(t))).filter(Number.isFinite)
+      const numbers = texts.map(t => (isDate ? parseDateLike(t) : parseNumber(t))).filter(Number.isFinite)
       if (numbers.length) {
         const sorted = [...numbers].sort((a, b) => a - b)
         const format = type === 'date' ? (texts.every(t => /^\d{1,2}\/\d{1,2}\/\d{4}$/.test(t)) ? 'MM/DD/YYYY' : 'YYYY-MM-DD') : 'iso'
         const output = isDate ? (type === 'date' ? 'date' : 'datetime') : type === 'number' ? 'number' : 'integer'
         const column: Column = { ...base, kind: 'empirical', values: knots(sorted), output, decimals: type === 'number' ? decimalsOf(texts) : 0, ...(isDate ? { format } : {}) }
-        return { column, scores: scoresOf(texts.map(t => (isDate ? parseDateLike(t) : toNumber(t)))) }
+        return { column, scores: scoresOf(texts.map(t => (isDate ? parseDateLike(t) : parseNumber(t)))) }
       }
     }
     if (type === 'categorical' || type === 'boolean') {

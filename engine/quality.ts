@@ -9,7 +9,7 @@
 
 import type { CellValue } from '../shared/schema.ts'
 import { pearson } from './evaluate.ts'
-import { parseDateLike, readRows } from './fit.ts'
+import { parseDateLike, parseNumber, readRows } from './fit.ts'
 import { NULL_TOKENS, type DatasetProfile } from './profile.ts'
 
 export type QualityKind = 'numerical' | 'categorical'
@@ -190,7 +190,7 @@ export async function fittedQuality(path: string, profile: DatasetProfile, sampl
       const text = String(v).trim()
       if (NULL_TOKENS.has(text)) return null
       if (kind === 'categorical') return text
-      return isDate && !epoch ? parseDateLike(text) : Number(text.replaceAll(',', ''))
+      return isDate && !epoch ? parseDateLike(text) : parseNumber(text)
     }
     columns.push({ name: column.name, kind, real: real.map(r => asValue(r[i])), synthetic: sample.map(r => asValue(r[i])) })
   })

@@ -17,8 +17,9 @@ export async function artifactDir(): Promise<string> {
   return dir
 }
 
-function checkedId(id: string): string {
-  if (!UUID.test(id)) throw new Error(`refusing artifact path for id ${JSON.stringify(id)}`)
+/** An id about to become part of a path: only a lowercase UUID gets through (a last guard after validation). */
+export function checkedId(id: string): string {
+  if (!UUID.test(id)) throw new Error(`refusing a file path for id ${JSON.stringify(id)}`)
   return id
 }
 

@@ -1,4 +1,6 @@
-import { datasetSchema, type DatasetSchema, type DatasetSchemaInput } from '#shared/schema'
+import { datasetSchema, type CellValue, type DatasetSchema, type DatasetSchemaInput } from '#shared/schema'
+import { compileSchema, type CompiledSchema } from '~~/engine/columns'
+import { RowRandom } from '~~/engine/random'
 
 /** A schema parsed like the API parses it (defaults filled in). */
 export const schemaOf = (input: DatasetSchemaInput): DatasetSchema => datasetSchema.parse(input)
@@ -18,3 +20,16 @@ export const everyKind: DatasetSchema = schemaOf({
     { name: 'note', kind: 'faker', method: 'lorem.sentence', null_rate: 0.25 },
   ],
 })
+
+/** Generates `n` rows of a schema in-process; returns every column (hidden ones too) by name. */
+export function generateColumns(schema: DatasetSchema, n: number, seed: number): { compiled: CompiledSchema; column(name: string): CellValue[] } {
+  const compiled = compileSchema(schema, { rows: n, seed })
+  const rng = new RowRandom(seed)
+  const cells = new Array<CellValue>(schema.columns.length)
+  const byColumn = schema.columns.map(() => [] as CellValue[])
+  for (let row = 0; row < n; row++) {
+    compiled.fillRow(rng, row, cells)
+    cells.forEach((v, i) => byColumn[i]!.push(v))
+  }
+  return { compiled, column: name => byColumn[schema.columns.findIndex(c => c.name === name)]! }
+}

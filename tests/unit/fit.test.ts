@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { datasetSchema, type CellValue, type DatasetSchema } from '#shared/schema'
-import { compileSchema } from '~~/engine/columns'
+import { datasetSchema, type DatasetSchema } from '#shared/schema'
 import { ksTest, normalScores, pearson } from '~~/engine/evaluate'
 import { columnNames, fitCsv, parseDateLike } from '~~/engine/fit'
 import { profileCsv } from '~~/engine/profile'
-import { RowRandom } from '~~/engine/random'
+import { generateColumns } from '../support/schemas'
 import { vegaCsv } from '../support/vega'
 
 async function fitted(name: 'cars' | 'penguins') {
@@ -14,17 +13,7 @@ async function fitted(name: 'cars' | 'penguins') {
   return { source, profile, schema }
 }
 
-function generate(schema: DatasetSchema, n: number, seed = 5) {
-  const compiled = compileSchema(schema, { rows: n, seed })
-  const rng = new RowRandom(seed)
-  const cells = new Array<CellValue>(schema.columns.length)
-  const columns = schema.columns.map(() => [] as CellValue[])
-  for (let row = 0; row < n; row++) {
-    compiled.fillRow(rng, row, cells)
-    cells.forEach((v, i) => columns[i]!.push(v))
-  }
-  return (name: string) => columns[schema.columns.findIndex(c => c.name === name)]!
-}
+const generate = (schema: DatasetSchema, n: number, seed = 5) => generateColumns(schema, n, seed).column
 
 /** Two-sample KS critical value at alpha = 0.001: a tolerance from both sample sizes. */
 const ks2 = (n: number, m: number) => 1.949 * Math.sqrt((n + m) / (n * m))

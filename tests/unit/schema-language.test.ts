@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import type { CellValue, Column, DatasetSchemaInput } from '#shared/schema'
-import { compileSchema, SchemaError, type CompiledSchema } from '~~/engine/columns'
+import type { Column, DatasetSchemaInput } from '#shared/schema'
+import { compileSchema, SchemaError } from '~~/engine/columns'
 import { numericLaw, rangeLaw } from '~~/engine/laws'
 import { chiSquareTest, ksTest, normalScores, pearson } from '~~/engine/evaluate'
-import { RowRandom } from '~~/engine/random'
-import { schemaOf } from '../support/schemas'
+import { generateColumns, schemaOf } from '../support/schemas'
 
 const SEED = 77
 /** KS critical value at alpha = 0.001 (asymptotic): a tolerance from the sample size. */
 const ksCritical = (n: number) => 1.949 / Math.sqrt(n)
 
 /** Generates `n` rows of a schema; returns the output columns by name. */
-function generate(input: DatasetSchemaInput, n: number, seed = SEED): { compiled: CompiledSchema; column(name: string): CellValue[] } {
-  const schema = schemaOf(input)
-  const compiled = compileSchema(schema, { rows: n, seed })
-  const rng = new RowRandom(seed)
-  const cells = new Array<CellValue>(schema.columns.length)
-  const byColumn = schema.columns.map(() => [] as CellValue[])
-  for (let row = 0; row < n; row++) {
-    compiled.fillRow(rng, row, cells)
-    cells.forEach((v, i) => byColumn[i]!.push(v))
-  }
-  return { compiled, column: name => byColumn[schema.columns.findIndex(c => c.name === name)]! }
-}
+const generate = (input: DatasetSchemaInput, n: number, seed = SEED) => generateColumns(schemaOf(input), n, seed)
 
 const issuesOf = (input: DatasetSchemaInput, rows = 100) => {
   try {
