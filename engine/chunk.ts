@@ -68,9 +68,9 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   const [seedLo, seedHi] = seedWords(spec.seed)
   const threshold = Math.min(1, (SAMPLE_SLACK * spec.sampleSize) / spec.rows)
   const columns = spec.schema.columns
-  // Per column: how to count a value (category index by value, or true/false), resolved once.
-  const categoryIndex = columns.map(column => (column.kind === 'categorical' ? new Map(column.categories.map((c, k) => [c.value, k])) : undefined))
-  const isBoolean = columns.map(column => column.kind === 'boolean')
+  // The columns whose values are counted: categoricals by category index, booleans as [true, false].
+  const categorical = columns.flatMap((column, i) => (column.kind === 'categorical' ? [{ i, index: new Map(column.categories.map((c, k) => [c.value, k])) }] : []))
+  const booleans = columns.flatMap((column, i) => (column.kind === 'boolean' ? [i] : []))
   const { outputIndex } = compiled
 
   return (start, count) => {
@@ -86,14 +86,14 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
     const chunk = format.newChunk()
     for (let row = start; row < start + count; row++) {
       compiled.fillRow(rng, row, cells)
-      for (let i = 0; i < cells.length; i++) {
-        const value = cells[i]!
-        if (value === null) nulls[i]!++
-        else if (isBoolean[i]) counts[i]![value ? 0 : 1]!++
-        else {
-          const k = categoryIndex[i]?.get(value)
-          if (k !== undefined) counts[i]![k]!++
-        }
+      for (let i = 0; i < cells.length; i++) if (cells[i] === null) nulls[i]!++
+      for (const i of booleans) {
+        const value = cells[i]
+        if (value !== null) counts[i]![value ? 0 : 1]!++
+      }
+      for (const { i, index } of categorical) {
+        const k = index.get(cells[i]!)
+        if (k !== undefined) counts[i]![k]!++
       }
       chunk.add(cells, row)
       const priority = rowHash(seedLo, seedHi, row, SAMPLE_SALT)

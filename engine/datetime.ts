@@ -86,6 +86,30 @@ export function isValidDatetimeFormat(format: string): boolean {
 export function isoString(ms: number): string {
   const days = Math.floor(ms / DAY_MS)
   let rest = ms - days * DAY_MS
+  const date = isoDate(days)
+  if (date === undefined) return new Date(ms).toISOString()
+  const hour = Math.floor(rest / 3_600_000)
+  rest -= hour * 3_600_000
+  const minute = Math.floor(rest / 60_000)
+  rest -= minute * 60_000
+  const second = Math.floor(rest / 1000)
+  const milli = rest - second * 1000
+  return `${date}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.${PAD3[milli]}Z`
+}
+
+/** Days since the epoch of the first and last day the date cache covers (1900-01-01 to 2199-12-31). */
+const CACHE_FIRST_DAY = -25_567
+const CACHE_DAYS = 109_572
+const DATE_CACHE = new Array<string | undefined>(CACHE_DAYS)
+
+/** `YYYY-MM-DD` of a day (days since the epoch), or undefined outside years 0 to 9999. */
+function isoDate(days: number): string | undefined {
+  const slot = days - CACHE_FIRST_DAY
+  const inCache = slot >= 0 && slot < CACHE_DAYS
+  if (inCache) {
+    const cached = DATE_CACHE[slot]
+    if (cached !== undefined) return cached
+  }
   const z = days + 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097
@@ -95,14 +119,10 @@ export function isoString(ms: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1
   const month = mp < 10 ? mp + 3 : mp - 9
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-  if (year < 0 || year > 9999) return new Date(ms).toISOString()
-  const hour = Math.floor(rest / 3_600_000)
-  rest -= hour * 3_600_000
-  const minute = Math.floor(rest / 60_000)
-  rest -= minute * 60_000
-  const second = Math.floor(rest / 1000)
-  const milli = rest - second * 1000
-  return `${PAD4[year]}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.${PAD3[milli]}Z`
+  if (year < 0 || year > 9999) return undefined
+  const text = `${PAD4[year]}-${PAD2[month]}-${PAD2[day]}`
+  if (inCache) DATE_CACHE[slot] = text
+  return text
 }
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => pad(i))
