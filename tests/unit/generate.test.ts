@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { compressors } from 'hyparquet-compressors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Format } from '#shared/schema'
 import type { GenerationSpec } from '~~/engine/chunk'
@@ -128,7 +129,7 @@ describe('generateToFile', () => {
       ['id', 'INT64'], ['uid', 'BYTE_ARRAY'], ['first_name', 'BYTE_ARRAY'], ['age', 'INT64'], ['score', 'DOUBLE'],
       ['active', 'BOOLEAN'], ['label', 'BYTE_ARRAY'], ['seen_at', 'INT64'], ['note', 'BYTE_ARRAY'],
     ])
-    const rows = await parquetReadObjects({ file, rowStart: 99_998, rowEnd: 100_002 })
+    const rows = await parquetReadObjects({ file, rowStart: 99_998, rowEnd: 100_002, compressors })
     const csv: string[][] = parse(readFileSync(csvPath, 'utf8'))
     rows.forEach((row, k) => {
       const line = csv[1 + 99_998 + k]!

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { compressors } from 'hyparquet-compressors'
 import type { CellValue } from '#shared/schema'
 import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, parseDate, parseTimestamp, type ParquetColumn, type RowGroupMeta } from '~~/engine/parquet'
 
@@ -29,7 +30,7 @@ const arrayBuffer = (file: Uint8Array) => file.buffer.slice(file.byteOffset, fil
 
 /** Rows read back with hyparquet, as CellValues: int64 → number, timestamp → ISO, date → YYYY-MM-DD. */
 async function readBack(columns: ParquetColumn[], file: Uint8Array): Promise<CellValue[][]> {
-  const objects = await parquetReadObjects({ file: arrayBuffer(file) })
+  const objects = await parquetReadObjects({ file: arrayBuffer(file), compressors })
   return objects.map(object => columns.map(({ name, type }) => {
     const value: unknown = object[name]
     if (value === null || value === undefined) return null
@@ -118,7 +119,7 @@ describe('parquet encoder', () => {
     for (const group of metadata.row_groups) {
       expect(group.file_offset).toBe(expectedOffset)
       for (const chunk of group.columns) {
-        expect(chunk.meta_data!.codec).toBe('SNAPPY')
+        expect(chunk.meta_data!.codec).toBe('ZSTD')
         expect(chunk.meta_data!.data_page_offset).toBe(expectedOffset)
         expectedOffset += chunk.meta_data!.total_compressed_size
       }
