@@ -143,11 +143,27 @@ function parsePattern(pattern: string): (string | string[])[] {
 
 const PLAIN_ALNUM = /^[A-Za-z0-9]*$/
 
+/** Distinct inputs a filter remembers: names come from lists of a few thousand; other text is not cached past it. */
+const FILTER_CACHE_SIZE = 20_000
+
+/** A string function that remembers its results (filters mostly see the same names again and again). */
+function memoised(f: (s: string) => string): (s: string) => string {
+  const cache = new Map<string, string>()
+  return (s) => {
+    let result = cache.get(s)
+    if (result === undefined) {
+      result = f(s)
+      if (cache.size < FILTER_CACHE_SIZE) cache.set(s, result)
+    }
+    return result
+  }
+}
+
 const FILTERS: Record<string, (s: string) => string> = {
   lower: s => s.toLowerCase(),
   upper: s => s.toUpperCase(),
   /** Lowercase ASCII letters and digits only: "José O'Neil" → "joseoneil". */
-  alnum: s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase(),
+  alnum: memoised(s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase()),
   /** URL slug: "José O'Neil" → "jose-o-neil". */
   slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 }
@@ -375,7 +391,8 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const tokens = parseTemplate(spec.template, [...at, 'template'])
       const references: CompiledValue['references'] = []
       const parts = tokens.map((token) => {
-        const filter = (text: string) => token.filters.reduce((t, f) => f(t), text)
+        const { filters } = token
+        const filter = filters.length === 0 ? (text: string) => text : filters.length === 1 ? filters[0]! : (text: string) => filters.reduce((t, f) => f(t), text)
         if (token.text !== undefined) return () => token.text!
         if (token.faker) {
           const call = fakerMethod(ctx.faker, token.faker, [...at, 'template'], ctx.fast)
