@@ -3,7 +3,7 @@
  * next in the chain, would render an HTML page for a client that does not ask for JSON (curl, a
  * service). Page paths (/app and Nuxt's internals) are left to Nuxt's error page.
  */
-import type { ApiError, Issue } from './utils/api'
+import type { ApiError, Issue } from '#shared/schema'
 
 const PAGE_PATHS = /^\/(app|_nuxt|__nuxt)(\/|$|\?)|^\/$/
 

@@ -110,11 +110,14 @@ function checkFakerArgs(c: { method: string; args?: unknown[] }, ctx: z.Refineme
   })
 }
 
+/** Any JSON value (faker arguments). */
+export const jsonValueSchema = z.json()
+
 /** Any faker method by path with JSON arguments, in the schema's locale. */
 const fakerShape = {
   kind: z.literal('faker'),
   method: z.string().regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'must be module.method, e.g. person.firstName'),
-  args: z.array(z.json()).max(8).optional(),
+  args: z.array(jsonValueSchema).max(8).optional(),
 }
 const integerShape = { kind: z.literal('integer'), min: z.int().optional(), max: z.int().optional(), distribution: distributionSchema.default({ type: 'uniform' }) }
 const floatShape = {
@@ -364,12 +367,37 @@ export const previewSchema = z.object({ columns: z.array(z.string()), rows: z.ar
 export type Preview = z.infer<typeof previewSchema>
 
 /** A template as listed by GET /templates. */
-export interface TemplateSummary {
-  name: string
-  title: string
-  description: string
-  columns: { name: string; kind: ColumnKind }[]
-}
+export const templateSummarySchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  description: z.string(),
+  /** The columns the output has (hidden helper columns are not written). */
+  columns: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
+})
+export type TemplateSummary = z.infer<typeof templateSummarySchema>
+export const templateListSchema = z.object({ templates: z.array(templateSummarySchema) })
+export type TemplateList = z.infer<typeof templateListSchema>
+
+/** POST /generate's answer (202, with `Location: /jobs/{id}`). */
+export const generateAcceptedSchema = z.object({ job_id: z.string(), status: z.literal('queued') })
+export type GenerateAccepted = z.infer<typeof generateAcceptedSchema>
+
+/** GET /healthz's answer. */
+export const healthSchema = z.object({ status: z.literal('ok') })
+
+/** One bad field of a request: where (`schema.columns.0.min`, `(root)`, `id`, `(body)`) and what is wrong. */
+export const issueSchema = z.object({ path: z.string(), message: z.string() })
+export type Issue = z.infer<typeof issueSchema>
+
+/** The JSON body of every error the API answers (server/error-handler.ts). */
+export const apiErrorSchema = z.object({
+  statusCode: z.int(),
+  statusMessage: z.string(),
+  message: z.string(),
+  /** Every bad field, on 400s. */
+  issues: z.array(issueSchema).optional(),
+})
+export type ApiError = z.infer<typeof apiErrorSchema>
 
 const testResultSchema = z.object({ statistic: z.number(), p_value: z.number() })
 
@@ -454,3 +482,4 @@ export const datasetRecordSchema = z.object({
 })
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>
 export const datasetListSchema = z.object({ datasets: z.array(datasetRecordSchema) })
+export type DatasetList = z.infer<typeof datasetListSchema>

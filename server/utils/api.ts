@@ -4,11 +4,8 @@
  */
 import type { H3Event } from 'h3'
 import type { z } from 'zod'
+import type { Issue } from '#shared/schema'
 
-export interface Issue {
-  path: string
-  message: string
-}
 
 type Path = readonly PropertyKey[]
 
@@ -100,13 +97,6 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
   return body
 }
 
-/** The JSON shape of every error the API answers (see server/error-handler.ts). */
-export interface ApiError {
-  statusCode: number
-  statusMessage: string
-  message: string
-  issues?: Issue[]
-}
 
 /** 404 for an unknown id or name. */
 export const notFound = (what: string) => createError({ statusCode: 404, statusMessage: 'Not Found', message: `${what} not found` })

@@ -6,11 +6,9 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { DatasetRecord } from '#shared/schema'
 
-const CSV_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(csv|vnd\.ms-excel|octet-stream))\b/i
-
 export default defineEventHandler(async (event) => {
-  const type = getRequestHeader(event, 'content-type') ?? ''
-  if (!CSV_TYPES.test(type)) {
+  const type = (getRequestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!CSV_UPLOAD_TYPES.includes(type)) {
     throw createError({ statusCode: 415, statusMessage: 'Unsupported Media Type', message: 'send the CSV file as the request body with Content-Type: text/csv' })
   }
   const id = randomUUID()
