@@ -8,15 +8,23 @@ import { instantMs } from './time.ts'
 /** Largest seed accepted: any non-negative safe integer, so seeds from other tools fit. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER
 
+/** Names that reach objects' prototypes: refused as keys anywhere in a body and as column names. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+
 const columnName = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _')
+  .refine(name => !FORBIDDEN_KEYS.has(name), 'is a reserved name (__proto__, constructor and prototype are not allowed)')
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const positive = z.number().positive().refine(Number.isFinite, 'must be a finite number')
-const scalar = z.union([z.string().max(256), finite, z.boolean()])
+/** Longest text of a category (or a `when` value). */
+export const MAX_CATEGORY_LENGTH = 256
+/** Most columns a schema may have. */
+export const MAX_COLUMNS = 200
+const scalar = z.union([z.string().max(MAX_CATEGORY_LENGTH), finite, z.boolean()])
 
 /**
  * Distributions of numbers (and of positions inside a date/time range). Continuous ones are sampled by
@@ -47,6 +55,7 @@ interface Bounded { min?: number; max?: number; distribution: Distribution }
 function checkNumeric(c: Bounded, ctx: z.RefinementCtx, kind: 'integer' | 'float') {
   const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] })
   if (c.min !== undefined && c.max !== undefined && c.min > c.max) issue('min must not exceed max', 'min')
+  else if (c.min !== undefined && c.max !== undefined && !Number.isFinite(c.max - c.min)) issue('max - min must be a finite number (the range is too wide)', 'max')
   if (NEEDS_BOUNDS.has(c.distribution.type) && (c.min === undefined || c.max === undefined)) issue(`a ${c.distribution.type} distribution needs both min and max`, 'distribution')
   if (DISCRETE.has(c.distribution.type) && kind === 'float') issue(`${c.distribution.type} is discrete: use it on an integer column`, 'distribution')
   if (c.distribution.type === 'triangular' && c.min !== undefined && c.max !== undefined && (c.distribution.mode < c.min || c.distribution.mode > c.max)) issue('mode must lie within [min, max]', 'distribution')
@@ -262,7 +271,7 @@ export const datasetSchema = z
   .strictObject({
     /** Faker locale, e.g. `en`, `de`, `fr`, `ja`, `pt_BR`. */
     locale: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,8})*$/).default('en'),
-    columns: z.array(columnSchema).min(1).max(200),
+    columns: z.array(columnSchema).min(1).max(MAX_COLUMNS),
     correlations: z.array(correlationSchema).max(20).optional(),
   })
   .superRefine((schema, ctx) => {

@@ -188,6 +188,14 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/healthz', operationId: 'health', tag: 'Service', summary: 'Liveness', description: 'The server answers and its data folder is writable.', responses: { 200: json(healthSchema, 'Healthy.') } },
 ]
 
+const routePatterns = API_ROUTES.map(route => ({ method: route.method.toUpperCase(), pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+').replace(/\./g, '\\.')}/?$`) }))
+
+/** The methods the API answers on a path (empty when no route has it): what a 405's `Allow` lists. */
+export function allowedMethods(path: string): string[] {
+  const pathname = path.split('?')[0]!
+  return [...new Set(routePatterns.filter(r => r.pattern.test(pathname)).map(r => r.method))]
+}
+
 const REF = '#/components/schemas/'
 
 /**
@@ -285,7 +293,7 @@ function build(): JsonSchema {
       title: 'SDaaS: Synthetic Data as a Service',
       version,
       summary: 'Realistic tabular data from templates, schemas and real samples, reproducibly.',
-      description: 'Start a job with POST /generate, poll GET /jobs/{id} until `done`, then read /preview, /metrics and /download. All answers are JSON except downloads; every error has the `ApiError` shape. When the server sets `NUXT_API_KEY`, every call needs `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
+      description: 'Start a job with POST /generate, poll GET /jobs/{id} until `done`, then read /preview, /metrics and /download. All answers are JSON except downloads; every error has the `ApiError` shape; a method a path does not have is a 405 with `Allow`. When the server sets `NUXT_API_KEY`, every call needs `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
       license: { name: 'Proprietary' },
     },
     servers: [{ url: '/', description: 'This server' }],
