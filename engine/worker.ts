@@ -3,6 +3,8 @@
  * HTTP): chunks of rows, the file's framing (header, separator, footer) and schema checks. Compiled
  * specs are cached per run, so a worker compiles each schema once.
  */
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import type { CellValue, DatasetSchema } from '../shared/schema.ts'
 import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
@@ -78,6 +80,20 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
       return { result, transfer: own ? [result.bytes.buffer as ArrayBuffer] : [] }
     }
   }
+}
+
+/**
+ * Nice value of this thread. Generation must not starve the thread that serves HTTP (status polls,
+ * downloads) when the cores are busy: on Linux the nice value is per thread, so the workers yield
+ * the CPU to it (and to everything else at the default priority) and use whatever is left.
+ */
+export const WORKER_NICE = 10
+try {
+  // `/proc/thread-self` links to `<pid>/task/<tid>`: this thread's id, which setpriority accepts.
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), WORKER_NICE)
+}
+catch {
+  // Not Linux, or not allowed: run at the process's priority.
 }
 
 parentPort!.on('message', (request: WorkerRequest) => {
