@@ -11,6 +11,7 @@ import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } 
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
+import { WORKER_NICE } from './pool.ts'
 import { DatasetError, profileCsv, type DatasetProfile } from './profile.ts'
 import { fittedQuality } from './quality.ts'
 import { fitCsv } from './fit.ts'
@@ -82,12 +83,7 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
   }
 }
 
-/**
- * Nice value of this thread. Generation must not starve the thread that serves HTTP (status polls,
- * downloads) when the cores are busy: on Linux the nice value is per thread, so the workers yield
- * the CPU to it (and to everything else at the default priority) and use whatever is left.
- */
-export const WORKER_NICE = 10
+// Generation must not starve the thread that serves HTTP (see WORKER_NICE).
 try {
   // `/proc/thread-self` links to `<pid>/task/<tid>`: this thread's id, which setpriority accepts.
   setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), WORKER_NICE)
