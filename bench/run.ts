@@ -7,14 +7,15 @@
  *   npm run bench                          # customers CSV at 1M and 10M rows, Parquet at 1M, baseline at 1M
  *   npm run bench -- --quick               # 1M rows only
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { faker } from '@faker-js/faker'
 import { stringify } from 'csv-stringify'
+import { ensureBuild, startBuiltServer } from '../scripts/built-server.ts'
 
 interface Result {
   run: string
@@ -24,7 +25,6 @@ interface Result {
   peakRssMb: number
 }
 
-const root = join(import.meta.dirname, '..')
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, phase: { type: 'string' }, rows: { type: 'string' } } })
 
 /** Peak resident memory of a process so far (Linux), in MB. */
@@ -59,28 +59,12 @@ async function baseline(rows: number): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
-async function waitForHealth(url: string, server: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitCode !== null) throw new Error('server exited during start')
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return
-    }
-    catch {}
-    await new Promise(r => setTimeout(r, 100))
-  }
-  throw new Error('server did not start')
-}
-
 /** One job through the built server: submit to done. */
 async function jobRun(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
-  const server = spawn(process.execPath, [join(root, '.output/server/index.mjs')], {
-    env: { ...process.env, PORT: String(port), NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const url = `http://127.0.0.1:${port}`
+  const server = await startBuiltServer(port, { NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000' })
+  const { url } = server
   try {
-    await waitForHealth(url, server)
     const started = performance.now()
     const response = await fetch(`${url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     const { job_id: id } = await response.json() as { job_id: string }
@@ -91,22 +75,17 @@ async function jobRun(label: string, body: Record<string, unknown>, port: number
     } while (job.status === 'queued' || job.status === 'running')
     const seconds = (performance.now() - started) / 1000
     if (job.status !== 'done') throw new Error(`${label}: job ${job.status} ${job.error ?? ''}`)
-    return { run: label, rows: Number(body.rows), seconds, bytes: job.bytes ?? 0, peakRssMb: peakRssMb(server.pid!) }
+    return { run: label, rows: Number(body.rows), seconds, bytes: job.bytes ?? 0, peakRssMb: peakRssMb(server.process.pid!) }
   }
   finally {
-    server.kill('SIGTERM')
-    await once(server, 'exit')
+    await server.stop()
     rmSync(dataDir, { recursive: true, force: true })
   }
 }
 
 if (args.phase === 'baseline') await baseline(Number(args.rows))
 else {
-  if (!existsSync(join(root, '.output/server/index.mjs'))) {
-    console.log('No build yet: building…')
-    const build = spawnSync(process.execPath, [join(root, 'node_modules/nuxt/bin/nuxt.mjs'), 'build'], { cwd: root, stdio: 'inherit' })
-    if (build.status !== 0) process.exit(1)
-  }
+  ensureBuild()
   const baselineRows = 1_000_000
   console.log(`Node ${process.version}, ${availableParallelism()} cores. Job runs: POST /generate → done on the built server.\n`)
   const results: Result[] = []

@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { parse } from 'csv-parse'
-import type { Column, DatasetSchema } from '../shared/schema.ts'
+import { FORBIDDEN_KEYS, type Column, type DatasetSchema } from '../shared/schema.ts'
 import { choleskyOrNull, normalQuantile } from './distributions.ts'
 import { normalScores, pearson } from './evaluate.ts'
 import { NULL_TOKENS, type DatasetProfile, type InferredType } from './profile.ts'
@@ -43,12 +43,13 @@ export function parseDateLike(text: string): number {
 /** A number as the profiler recognises them (thousands separators allowed). */
 export const parseNumber = (text: string) => Number(text.trim().replaceAll(',', ''))
 
-/** A header as a schema column name: letters, digits and `_`, unique. */
+/** A header as a schema column name: letters, digits and `_`, unique, never a reserved name. */
 export function columnNames(headers: string[]): string[] {
   const used = new Set<string>()
   return headers.map((header) => {
     let name = header.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'column'
     if (/^\d/.test(name)) name = `_${name}`
+    if (FORBIDDEN_KEYS.has(name)) name = `${name}_`
     let unique = name
     for (let k = 2; used.has(unique); k++) unique = `${name}_${k}`
     used.add(unique)

@@ -14,6 +14,13 @@ import type { DatasetProfile } from './profile.ts'
 import type { Framing, WorkerReply, WorkerRequest } from './worker.ts'
 
 /** The worker entry next to this file (TypeScript, run by Node's type stripping). */
+/**
+ * Nice value of the worker threads. Generation must not starve the thread that serves HTTP (status
+ * polls, downloads) when the cores are busy: on Linux the nice value is per thread, so each worker
+ * lowers its own priority (engine/worker.ts), yields the CPU to the HTTP thread and uses what is left.
+ */
+export const WORKER_NICE = 10
+
 export const DEFAULT_WORKER_FILE = new URL('./worker.ts', import.meta.url)
 
 /** A worker that needs more heap than this is stopped (its job fails) instead of the whole process. */

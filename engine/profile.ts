@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { parse } from 'csv-parse'
+import { MAX_CATEGORY_LENGTH, MAX_COLUMNS } from '../shared/schema.ts'
 
 /** What a column of a real sample holds. */
 export type InferredType = 'id' | 'integer' | 'number' | 'boolean' | 'categorical' | 'date' | 'datetime' | 'email' | 'name' | 'phone' | 'address' | 'text'
@@ -132,7 +133,8 @@ export function inferType(name: string, tally: Tally): InferredType {
   // Unique keys: named like ids, UUIDs, or short codes without spaces (IATA codes, SKUs).
   if (unique && n >= 20 && (ID_NAME.test(name) || all(tally.uuid) || [...tally.distinct].every(v => v.length <= 16 && !/\s/.test(v)))) return 'id'
   if (PERSON_NAME_COLUMN.test(name) && most(tally.personName)) return 'name'
-  if (!tally.capped && distinct <= Math.max(20, Math.min(1000, 0.05 * n)) && n >= 2 * distinct) return 'categorical'
+  // Values too long to be categories are text (re-synthesised, not copied).
+  if (!tally.capped && distinct <= Math.max(20, Math.min(1000, 0.05 * n)) && n >= 2 * distinct && [...tally.distinct].every(v => v.length <= MAX_CATEGORY_LENGTH)) return 'categorical'
   return 'text'
 }
 
@@ -194,7 +196,10 @@ export async function profileCsv(path: string): Promise<DatasetProfile> {
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       if (!header) {
+        // Blank lines before the header (only whitespace, whatever the line ending) are no header.
+        if (record.length === 1 && !record[0]!.trim()) continue
         header = record.map((name, i) => name.trim() || `column_${i + 1}`)
+        if (header.length > MAX_COLUMNS) throw new DatasetError(`the file has ${header.length} columns; at most ${MAX_COLUMNS} are supported`)
         if (new Set(header).size !== header.length) throw new DatasetError(`the header repeats a column name: ${header.find((h, i) => header!.indexOf(h) !== i)}`)
         tallies = header.map(newTally)
         continue

@@ -3,12 +3,15 @@
  * HTTP): chunks of rows, the file's framing (header, separator, footer) and schema checks. Compiled
  * specs are cached per run, so a worker compiles each schema once.
  */
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import type { CellValue, DatasetSchema } from '../shared/schema.ts'
 import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
+import { WORKER_NICE } from './pool.ts'
 import { DatasetError, profileCsv, type DatasetProfile } from './profile.ts'
 import { fittedQuality } from './quality.ts'
 import { fitCsv } from './fit.ts'
@@ -78,6 +81,15 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
       return { result, transfer: own ? [result.bytes.buffer as ArrayBuffer] : [] }
     }
   }
+}
+
+// Generation must not starve the thread that serves HTTP (see WORKER_NICE).
+try {
+  // `/proc/thread-self` links to `<pid>/task/<tid>`: this thread's id, which setpriority accepts.
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), WORKER_NICE)
+}
+catch {
+  // Not Linux, or not allowed: run at the process's priority.
 }
 
 parentPort!.on('message', (request: WorkerRequest) => {

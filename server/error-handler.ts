@@ -1,15 +1,23 @@
 /**
  * Errors from API paths are answered as JSON, whatever the client's Accept header: Nuxt's own handler,
  * next in the chain, would render an HTML page for a client that does not ask for JSON (curl, a
- * service). Page paths (/app and Nuxt's internals) are left to Nuxt's error page.
+ * service). Page paths (/app and Nuxt's internals) are left to Nuxt's error page. A method the path
+ * has no route for is a 405 with `Allow` (from the routes of server/utils/openapi.ts), not a 404.
  */
-import type { ApiError, Issue } from './utils/api'
+import type { ApiError, Issue } from '#shared/schema'
 
 const PAGE_PATHS = /^\/(app|_nuxt|__nuxt)(\/|$|\?)|^\/$/
 
 export default defineNitroErrorHandler((error, event) => {
   if (PAGE_PATHS.test(event.path)) return
-  const statusCode = error.statusCode || 500
+  let statusCode = error.statusCode || 500
+  // No route for this method, but the path is one of the API's: 405 with the methods it has.
+  const allowed = statusCode === 404 ? allowedMethods(event.path) : []
+  if (allowed.length && !allowed.includes(event.method)) {
+    statusCode = 405
+    error = createError({ statusCode, statusMessage: 'Method Not Allowed', message: `${event.method} is not allowed here; allowed: ${allowed.join(', ')}` })
+    setResponseHeader(event, 'Allow', allowed.join(', '))
+  }
   if (statusCode >= 500) console.error('[api]', event.method, event.path, error.cause ?? error)
   const body: ApiError = {
     statusCode,

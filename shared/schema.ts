@@ -8,15 +8,23 @@ import { instantMs } from './time.ts'
 /** Largest seed accepted: any non-negative safe integer, so seeds from other tools fit. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER
 
+/** Names that reach objects' prototypes: refused as keys anywhere in a body and as column names. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+
 const columnName = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _')
+  .refine(name => !FORBIDDEN_KEYS.has(name), 'is a reserved name (__proto__, constructor and prototype are not allowed)')
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const positive = z.number().positive().refine(Number.isFinite, 'must be a finite number')
-const scalar = z.union([z.string().max(256), finite, z.boolean()])
+/** Longest text of a category (or a `when` value). */
+export const MAX_CATEGORY_LENGTH = 256
+/** Most columns a schema may have. */
+export const MAX_COLUMNS = 200
+const scalar = z.union([z.string().max(MAX_CATEGORY_LENGTH), finite, z.boolean()])
 
 /**
  * Distributions of numbers (and of positions inside a date/time range). Continuous ones are sampled by
@@ -47,6 +55,7 @@ interface Bounded { min?: number; max?: number; distribution: Distribution }
 function checkNumeric(c: Bounded, ctx: z.RefinementCtx, kind: 'integer' | 'float') {
   const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] })
   if (c.min !== undefined && c.max !== undefined && c.min > c.max) issue('min must not exceed max', 'min')
+  else if (c.min !== undefined && c.max !== undefined && !Number.isFinite(c.max - c.min)) issue('max - min must be a finite number (the range is too wide)', 'max')
   if (NEEDS_BOUNDS.has(c.distribution.type) && (c.min === undefined || c.max === undefined)) issue(`a ${c.distribution.type} distribution needs both min and max`, 'distribution')
   if (DISCRETE.has(c.distribution.type) && kind === 'float') issue(`${c.distribution.type} is discrete: use it on an integer column`, 'distribution')
   if (c.distribution.type === 'triangular' && c.min !== undefined && c.max !== undefined && (c.distribution.mode < c.min || c.distribution.mode > c.max)) issue('mode must lie within [min, max]', 'distribution')
@@ -110,11 +119,14 @@ function checkFakerArgs(c: { method: string; args?: unknown[] }, ctx: z.Refineme
   })
 }
 
+/** Any JSON value (faker arguments). */
+export const jsonValueSchema = z.json()
+
 /** Any faker method by path with JSON arguments, in the schema's locale. */
 const fakerShape = {
   kind: z.literal('faker'),
   method: z.string().regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'must be module.method, e.g. person.firstName'),
-  args: z.array(z.json()).max(8).optional(),
+  args: z.array(jsonValueSchema).max(8).optional(),
 }
 const integerShape = { kind: z.literal('integer'), min: z.int().optional(), max: z.int().optional(), distribution: distributionSchema.default({ type: 'uniform' }) }
 const floatShape = {
@@ -259,7 +271,7 @@ export const datasetSchema = z
   .strictObject({
     /** Faker locale, e.g. `en`, `de`, `fr`, `ja`, `pt_BR`. */
     locale: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,8})*$/).default('en'),
-    columns: z.array(columnSchema).min(1).max(200),
+    columns: z.array(columnSchema).min(1).max(MAX_COLUMNS),
     correlations: z.array(correlationSchema).max(20).optional(),
   })
   .superRefine((schema, ctx) => {
@@ -357,6 +369,15 @@ export const jobRecordSchema = jobSchema.extend({
 
 export type JobRecord = z.infer<typeof jobRecordSchema>
 
+/**
+ * A job record as read back from the store. Its schema was fully checked when the job was accepted
+ * (and the worker compiles it again before running it), so reads check only its outline: the full
+ * check costs about 0.2 ms a record, paid on every status poll and for every record GET /jobs lists.
+ */
+export const storedJobRecordSchema = jobRecordSchema.extend({
+  schema: z.custom<DatasetSchema>(value => !!value && typeof value === 'object' && Array.isArray((value as { columns?: unknown }).columns), 'must be a schema with columns'),
+})
+
 export const jobListSchema = z.object({ jobs: z.array(jobSchema), next_cursor: z.string().nullable() })
 export type JobList = z.infer<typeof jobListSchema>
 
@@ -364,12 +385,37 @@ export const previewSchema = z.object({ columns: z.array(z.string()), rows: z.ar
 export type Preview = z.infer<typeof previewSchema>
 
 /** A template as listed by GET /templates. */
-export interface TemplateSummary {
-  name: string
-  title: string
-  description: string
-  columns: { name: string; kind: ColumnKind }[]
-}
+export const templateSummarySchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  description: z.string(),
+  /** The columns the output has (hidden helper columns are not written). */
+  columns: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
+})
+export type TemplateSummary = z.infer<typeof templateSummarySchema>
+export const templateListSchema = z.object({ templates: z.array(templateSummarySchema) })
+export type TemplateList = z.infer<typeof templateListSchema>
+
+/** POST /generate's answer (202, with `Location: /jobs/{id}`). */
+export const generateAcceptedSchema = z.object({ job_id: z.string(), status: z.literal('queued') })
+export type GenerateAccepted = z.infer<typeof generateAcceptedSchema>
+
+/** GET /healthz's answer. */
+export const healthSchema = z.object({ status: z.literal('ok') })
+
+/** One bad field of a request: where (`schema.columns.0.min`, `(root)`, `id`, `(body)`) and what is wrong. */
+export const issueSchema = z.object({ path: z.string(), message: z.string() })
+export type Issue = z.infer<typeof issueSchema>
+
+/** The JSON body of every error the API answers (server/error-handler.ts). */
+export const apiErrorSchema = z.object({
+  statusCode: z.int(),
+  statusMessage: z.string(),
+  message: z.string(),
+  /** Every bad field, on 400s. */
+  issues: z.array(issueSchema).optional(),
+})
+export type ApiError = z.infer<typeof apiErrorSchema>
 
 const testResultSchema = z.object({ statistic: z.number(), p_value: z.number() })
 
@@ -454,3 +500,4 @@ export const datasetRecordSchema = z.object({
 })
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>
 export const datasetListSchema = z.object({ datasets: z.array(datasetRecordSchema) })
+export type DatasetList = z.infer<typeof datasetListSchema>

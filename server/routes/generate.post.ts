@@ -1,6 +1,6 @@
 /** POST /generate — validates a generation request and queues a job: 202 with its id and Location. */
 import { randomInt, randomUUID } from 'node:crypto'
-import { generateRequestSchema, type JobRecord } from '#shared/schema'
+import { generateRequestSchema, type GenerateAccepted, type JobRecord } from '#shared/schema'
 
 export default defineEventHandler(async (event) => {
   const request = await validBody(event, generateRequestSchema)
@@ -34,5 +34,5 @@ export default defineEventHandler(async (event) => {
   useJobRunner().enqueue(job.job_id)
   setResponseStatus(event, 202, 'Accepted')
   setResponseHeader(event, 'Location', `/jobs/${job.job_id}`)
-  return { job_id: job.job_id, status: 'queued' } satisfies { job_id: string; status: 'queued' }
+  return { job_id: job.job_id, status: 'queued' } satisfies GenerateAccepted
 })

@@ -4,18 +4,13 @@
  */
 import type { H3Event } from 'h3'
 import type { z } from 'zod'
+import { FORBIDDEN_KEYS, type Issue } from '#shared/schema'
 
-export interface Issue {
-  path: string
-  message: string
-}
 
 type Path = readonly PropertyKey[]
 
 const joinPath = (path: Path) => path.map(String).join('.') || '(root)'
 
-/** Keys that h3 would silently drop and that could pollute prototypes: refused anywhere in a body. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** A 400 whose body lists every bad field. */
 export function badRequest(issues: Issue[], message = 'Invalid request') {
@@ -39,8 +34,14 @@ export function parseOr400<T extends z.ZodType>(schema: T, data: unknown, extraI
 /** Route params, validated. */
 export const validParams = <T extends z.ZodType>(event: H3Event, schema: T) => parseOr400(schema, getRouterParams(event, { decode: true }))
 
-/** Query string, validated. */
-export const validQuery = <T extends z.ZodType>(event: H3Event, schema: T) => parseOr400(schema, getQuery(event))
+/**
+ * Query string, validated. h3's getQuery silently drops `__proto__` and `constructor`; like in bodies,
+ * they are a 400 here.
+ */
+export function validQuery<T extends z.ZodType>(event: H3Event, schema: T): z.output<T> {
+  const forbidden = [...new Set(getRequestURL(event).searchParams.keys())].filter(key => FORBIDDEN_KEYS.has(key.replace(/\[\]$/, '')))
+  return parseOr400(schema, getQuery(event), forbidden.map(key => ({ path: key, message: `query parameter "${key}" is not allowed` })))
+}
 
 /** Deepest nesting a body may have (the schema language needs far less). */
 const MAX_DEPTH = 32
@@ -100,13 +101,6 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
   return body
 }
 
-/** The JSON shape of every error the API answers (see server/error-handler.ts). */
-export interface ApiError {
-  statusCode: number
-  statusMessage: string
-  message: string
-  issues?: Issue[]
-}
 
 /** 404 for an unknown id or name. */
 export const notFound = (what: string) => createError({ statusCode: 404, statusMessage: 'Not Found', message: `${what} not found` })

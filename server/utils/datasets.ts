@@ -30,6 +30,9 @@ export async function datasetFile(id: string): Promise<string> {
   return join(await datasetDir(), `${checkedId(id)}.csv`)
 }
 
+/** The media types POST /datasets reads as CSV (the raw body, not a form). */
+export const CSV_UPLOAD_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/csv', 'application/vnd.ms-excel', 'application/octet-stream']
+
 const tooLarge = (limit: number) => createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the upload may be at most ${limit} bytes` })
 
 /**

@@ -3,7 +3,7 @@
  * is cached in memory: every read sees what is on disk.
  */
 import { join } from 'node:path'
-import { jobRecordSchema, type Job, type JobRecord } from '#shared/schema'
+import { storedJobRecordSchema, type Job, type JobRecord } from '#shared/schema'
 
 const MOUNT = 'jobs'
 let mountedAt: string | undefined
@@ -28,7 +28,7 @@ export async function saveJob(job: JobRecord): Promise<void> {
 export async function getJob(id: string): Promise<JobRecord | null> {
   const raw = await jobStorage().getItem(keyOf(id))
   if (raw === null) return null
-  const parsed = jobRecordSchema.safeParse(raw)
+  const parsed = storedJobRecordSchema.safeParse(raw)
   if (!parsed.success) {
     console.error(`[jobs] unreadable job record ${id}:`, parsed.error.message)
     return null

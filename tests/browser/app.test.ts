@@ -107,6 +107,26 @@ describe('browser: the seed flow in headless Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('renders the API reference from /openapi.json: every operation, its responses and the schemas', async () => {
+    const { page, problems } = await watchedPage()
+    await page.goto(url('/app'), { waitUntil: 'networkidle' })
+    await page.getByRole('link', { name: 'API' }).click()
+    await page.waitForURL('**/app/api')
+    const doc = await (await fetch('/openapi.json')).json() as { paths: Record<string, Record<string, { operationId: string }>>; components: { schemas: object } }
+    const ids = Object.values(doc.paths).flatMap(item => Object.values(item).map(op => op.operationId)).sort()
+    const shown = await page.locator('[data-operation]').evaluateAll(nodes => nodes.map(n => n.getAttribute('data-operation')))
+    expect(shown.sort()).toEqual(ids)
+    const generate = page.locator('[data-operation="createJob"]')
+    expect(await generate.locator('code').first().textContent()).toBe('/generate')
+    expect(await generate.locator('[data-status-code]').evaluateAll(rows => rows.map(r => r.getAttribute('data-status-code')))).toEqual(expect.arrayContaining(['202', '400', '413', '415']))
+    await generate.getByText('Example: From a template').click()
+    expect(await generate.locator('pre').first().textContent()).toContain('"template": "customers"')
+    expect(await page.locator('details[id^="schema-"]').count()).toBe(Object.keys(doc.components.schemas).length)
+    expect(await page.locator('[data-test="openapi-link"]').getAttribute('href')).toBe('/openapi.json')
+    await page.screenshot({ path: `${screenshots}api.png`, fullPage: false })
+    expect(problems).toEqual([])
+  })
+
   it('serves a favicon', async () => {
     const response = await fetch('/favicon.svg')
     expect(response.status).toBe(200)

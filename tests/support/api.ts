@@ -1,5 +1,6 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { expect } from 'vitest'
-import { fetch } from '@nuxt/test-utils/e2e'
+import { fetch, url } from '@nuxt/test-utils/e2e'
 import type { Job } from '#shared/schema'
 
 /** POSTs JSON to the server under test. */
@@ -32,4 +33,22 @@ export async function waitForJob(id: string, timeoutMs = 90_000): Promise<Job> {
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`)
     await new Promise(resolve => setTimeout(resolve, 100))
   }
+}
+
+/**
+ * One HTTP request sent exactly as given, path bytes included (no URL normalisation: `%2e%2e`,
+ * `..%2f` and malformed escapes reach the server as written), to the server under test.
+ */
+export function rawRequest(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  const base = new URL(url('/'))
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: base.hostname, port: base.port, method, path, headers: options.headers }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }))
+      response.on('error', reject)
+    })
+    request.on('error', reject)
+    request.end(options.body)
+  })
 }

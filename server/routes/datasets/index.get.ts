@@ -1,6 +1,6 @@
 /** GET /datasets — the uploaded samples, newest first. */
-import type { DatasetRecord } from '#shared/schema'
+import type { DatasetList } from '#shared/schema'
 
 export default defineEventHandler(async () => {
-  return { datasets: await listDatasets() } satisfies { datasets: DatasetRecord[] }
+  return { datasets: await listDatasets() } satisfies DatasetList
 })

@@ -4,26 +4,29 @@
  */
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
-import type { DatasetRecord } from '#shared/schema'
-
-const CSV_TYPES = /^(text\/(csv|plain|tab-separated-values)|application\/(csv|vnd\.ms-excel|octet-stream))\b/i
+import { datasetSchema, type DatasetRecord } from '#shared/schema'
 
 export default defineEventHandler(async (event) => {
-  const type = getRequestHeader(event, 'content-type') ?? ''
-  if (!CSV_TYPES.test(type)) {
+  const type = (getRequestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!CSV_UPLOAD_TYPES.includes(type)) {
     throw createError({ statusCode: 415, statusMessage: 'Unsupported Media Type', message: 'send the CSV file as the request body with Content-Type: text/csv' })
   }
   const id = randomUUID()
   const path = await datasetFile(id)
   const bytes = await receiveUpload(event, path, Number(useRuntimeConfig().maxUploadBytes))
   const result = await useJobRunner().profile(path)
-  if (!result.ok) {
+  // A model the schema language cannot hold would only fail later, as an "unknown dataset".
+  const model = result.ok ? datasetSchema.safeParse(result.model) : undefined
+  if (!result.ok || !model?.success) {
     await rm(path, { force: true })
-    throw badRequest([{ path: '(body)', message: result.message }], 'Unusable CSV')
+    const issues = !result.ok
+      ? [{ path: '(body)', message: result.message }]
+      : model!.error!.issues.map(issue => ({ path: '(body)', message: `the model fitted to this file is not usable: ${issue.path.join('.')}: ${issue.message}` }))
+    throw badRequest(issues, 'Unusable CSV')
   }
   const name = getRequestHeader(event, 'x-filename')?.slice(0, 200) ?? null
   const record: DatasetRecord = { dataset_id: id, name, bytes, created_at: new Date().toISOString(), ...result.profile }
-  await saveDatasetModel(id, result.model)
+  await saveDatasetModel(id, model.data)
   await saveDataset(record)
   setResponseStatus(event, 201, 'Created')
   setResponseHeader(event, 'Location', `/datasets/${id}`)

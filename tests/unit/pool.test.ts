@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
+import { afterAll, describe, expect, it } from 'vitest'
+import { WORKER_NICE, WorkerPool } from '~~/engine/pool'
+
+/** Nice value of each thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])]
+    }
+    catch {
+      return [] // the thread ended meanwhile
+    }
+  })
+}
+
+describe.runIf(process.platform === 'linux')('worker threads yield the CPU to the HTTP thread', () => {
+  const pool = new WorkerPool({ size: 2 })
+  afterAll(() => pool.close())
+
+  // A process already running at that nice or above has nothing to show.
+  it.runIf(getPriority() < WORKER_NICE)(`runs each worker at nice ${WORKER_NICE}, and only the workers`, async () => {
+    const priority = getPriority()
+    const before = threadNices().filter(n => n === WORKER_NICE).length
+    // Both workers answer (and so have started) before the threads are read.
+    await Promise.all([1, 2].map(() => pool.check({ locale: 'en', columns: [{ name: 'a', kind: 'uuid', null_rate: 0, unique: false, hidden: false }] }, 10, 1)))
+    expect(threadNices().filter(n => n === WORKER_NICE).length - before).toBe(2)
+    expect(getPriority()).toBe(priority)
+  })
+})
