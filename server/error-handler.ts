@@ -5,19 +5,22 @@
  */
 import type { ApiError, Issue } from './utils/api'
 
-const PAGE_PATHS = /^\/(app|_nuxt|__nuxt)(\/|$|\?)|^\/$/
-
 export default defineNitroErrorHandler((error, event) => {
-  if (PAGE_PATHS.test(event.path)) return
+  if (isPagePath(event.path)) return
   const statusCode = error.statusCode || 500
-  if (statusCode >= 500) console.error('[api]', event.method, event.path, error.cause ?? error)
+  // Unexpected errors are logged and answered without their details; a 503 is a deliberate answer.
+  const internal = statusCode >= 500 && statusCode !== 503
+  if (internal) console.error('[api]', event.method, event.path, error.cause ?? error)
   const body: ApiError = {
     statusCode,
-    statusMessage: error.statusMessage || (statusCode >= 500 ? 'Internal Server Error' : 'Error'),
-    message: statusCode >= 500 ? 'Internal server error' : error.message,
+    statusMessage: error.statusMessage || (internal ? 'Internal Server Error' : 'Error'),
+    message: internal ? 'Internal server error' : error.message,
   }
-  const issues = (error.data as { issues?: Issue[] } | undefined)?.issues
-  if (issues) body.issues = issues
+  const data = error.data as { issues?: Issue[]; retryAfter?: number } | undefined
+  if (data?.issues) body.issues = data.issues
+  // A body too large is not read to its end: the connection closes after the answer.
+  if (statusCode === 413) setResponseHeader(event, 'Connection', 'close')
+  if (data?.retryAfter) setResponseHeader(event, 'Retry-After', data.retryAfter)
   setResponseHeader(event, 'Content-Type', 'application/json')
   setResponseStatus(event, statusCode, body.statusMessage)
   return send(event, JSON.stringify(body))

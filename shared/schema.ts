@@ -332,6 +332,12 @@ export const jobSchema = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   bytes: z.number().nullable(),
+  /** SHA-256 of the finished file (hex), also its download ETag. */
+  sha256: z.string().nullable(),
+  /** When a finished job's files are deleted (NUXT_ARTIFACT_TTL), fixed when it finishes; null: kept. */
+  expires_at: z.string().nullable().default(null),
+  /** When its files were deleted for having expired: preview, metrics and download then answer 410. */
+  expired_at: z.string().nullable().default(null),
   error: z.string().optional(),
 })
 
@@ -351,7 +357,6 @@ export type CellValue = string | number | boolean | null
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,
-  sha256: z.string().nullable(),
   attempts: z.number(),
 })
 
@@ -454,3 +459,4 @@ export const datasetRecordSchema = z.object({
 })
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>
 export const datasetListSchema = z.object({ datasets: z.array(datasetRecordSchema) })
+

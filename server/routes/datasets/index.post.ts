@@ -16,7 +16,11 @@ export default defineEventHandler(async (event) => {
   const id = randomUUID()
   const path = await datasetFile(id)
   const bytes = await receiveUpload(event, path, Number(useRuntimeConfig().maxUploadBytes))
-  const result = await useJobRunner().profile(path)
+  const result = await useJobRunner().profile(path).catch(async (error: unknown) => {
+    // The server is shutting down (a 503), or the profiler failed: keep no file nobody can reach.
+    await rm(path, { force: true })
+    throw error
+  })
   if (!result.ok) {
     await rm(path, { force: true })
     throw badRequest([{ path: '(body)', message: result.message }], 'Unusable CSV')
