@@ -460,3 +460,10 @@ export const datasetRecordSchema = z.object({
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>
 export const datasetListSchema = z.object({ datasets: z.array(datasetRecordSchema) })
 
+/** POST /auth/login: a browser signs in with the API key once, and gets a session cookie. */
+export const loginRequestSchema = z.strictObject({ key: z.string().min(1).max(4096) })
+export type LoginRequest = z.infer<typeof loginRequestSchema>
+
+/** GET /auth/session: whether this server needs a key, and whether this browser is signed in. */
+export const authSessionSchema = z.object({ auth_required: z.boolean(), signed_in: z.boolean() })
+export type AuthSession = z.infer<typeof authSessionSchema>

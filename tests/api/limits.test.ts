@@ -55,7 +55,7 @@ describe('NUXT_MAX_QUEUED', () => {
 describe('request body size', () => {
   const big = JSON.stringify({ template: 'customers', pad: 'x'.repeat(1_200_000) })
 
-  for (const route of ['/generate']) {
+  for (const route of ['/generate', '/auth/login']) {
     it(`${route}: a JSON body over 1 MB is a 413, whether its length is declared or it comes chunked`, async () => {
       const declared = await postJson(route, big)
       expect(declared.status).toBe(413)
