@@ -44,7 +44,7 @@ describe('one server per data folder (server.lock)', () => {
     expect(lock.pid).toBe(first.child.pid)
 
     const second = await start({ NUXT_DATA_DIR: dataDir }, { ready: false })
-    expect(await second.exited).toBe(1)
+    expect(await Promise.race([second.exited, sleep(30_000).then(() => 'still running after 30 s')])).toBe(1)
     expect(second.output()).toContain(`the data folder ${dataDir} is in use by another SDaaS server (pid ${first.child.pid}`)
     expect(second.output()).toContain('NUXT_DATA_DIR')
 
