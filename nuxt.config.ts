@@ -35,6 +35,20 @@ export default defineNuxtConfig({
     maxRows: 10_000_000,
     /** Largest CSV upload to POST /datasets, in bytes (NUXT_MAX_UPLOAD_BYTES). */
     maxUploadBytes: 200 * 1024 * 1024,
+    /** Jobs that may wait to start; more POST /generate are refused with 503 (NUXT_MAX_QUEUED). */
+    maxQueued: 1000,
+    /** Seconds a finished job's files are kept, then deleted by a periodic sweep; 0 keeps them (NUXT_ARTIFACT_TTL). */
+    artifactTtl: 0,
+    /** On SIGTERM/SIGINT, the most a graceful shutdown may take before the process exits anyway (NUXT_SHUTDOWN_TIMEOUT_MS). */
+    shutdownTimeoutMs: 8000,
+    /** API key(s), comma-separated; when set, every API route needs one (NUXT_API_KEY). Empty: open. */
+    apiKey: '',
+    /** Origins allowed to call the API from a browser, comma-separated (NUXT_CORS_ORIGINS). */
+    corsOrigins: '',
+    /** Requests a minute per API key, session or client address; 0 turns the limit off (NUXT_RATE_LIMIT). */
+    rateLimit: 600,
+    /** Proxies whose X-Forwarded-For / -Proto / -Host count: addresses or IPv4 CIDRs, comma-separated (NUXT_TRUSTED_PROXIES). */
+    trustedProxies: '',
     /** The generator's worker-thread entry (NUXT_ENGINE_WORKER): the bundled engine, built beside the server. */
     engineWorker: engineWorkerBuild,
   },

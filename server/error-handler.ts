@@ -6,10 +6,8 @@
  */
 import type { ApiError, Issue } from '#shared/schema'
 
-const PAGE_PATHS = /^\/(app|_nuxt|__nuxt)(\/|$|\?)|^\/$/
-
 export default defineNitroErrorHandler((error, event) => {
-  if (PAGE_PATHS.test(event.path)) return
+  if (isPagePath(event.path)) return
   let statusCode = error.statusCode || 500
   // No route for this method, but the path is one of the API's: 405 with the methods it has.
   const allowed = statusCode === 404 ? allowedMethods(event.path) : []
@@ -18,14 +16,19 @@ export default defineNitroErrorHandler((error, event) => {
     error = createError({ statusCode, statusMessage: 'Method Not Allowed', message: `${event.method} is not allowed here; allowed: ${allowed.join(', ')}` })
     setResponseHeader(event, 'Allow', allowed.join(', '))
   }
-  if (statusCode >= 500) console.error('[api]', event.method, event.path, error.cause ?? error)
+  // Unexpected errors are logged and answered without their details; a 503 is a deliberate answer.
+  const internal = statusCode >= 500 && statusCode !== 503
+  if (internal) console.error('[api]', event.method, event.path, error.cause ?? error)
   const body: ApiError = {
     statusCode,
-    statusMessage: error.statusMessage || (statusCode >= 500 ? 'Internal Server Error' : 'Error'),
-    message: statusCode >= 500 ? 'Internal server error' : error.message,
+    statusMessage: error.statusMessage || (internal ? 'Internal Server Error' : 'Error'),
+    message: internal ? 'Internal server error' : error.message,
   }
-  const issues = (error.data as { issues?: Issue[] } | undefined)?.issues
-  if (issues) body.issues = issues
+  const data = error.data as { issues?: Issue[]; retryAfter?: number } | undefined
+  if (data?.issues) body.issues = data.issues
+  // A body too large is not read to its end: the connection closes after the answer.
+  if (statusCode === 413) setResponseHeader(event, 'Connection', 'close')
+  if (data?.retryAfter) setResponseHeader(event, 'Retry-After', data.retryAfter)
   setResponseHeader(event, 'Content-Type', 'application/json')
   setResponseStatus(event, statusCode, body.statusMessage)
   return send(event, JSON.stringify(body))

@@ -344,6 +344,12 @@ export const jobSchema = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   bytes: z.number().nullable(),
+  /** SHA-256 of the finished file (hex), also its download ETag. */
+  sha256: z.string().nullable(),
+  /** When a finished job's files are deleted (NUXT_ARTIFACT_TTL), fixed when it finishes; null: kept. */
+  expires_at: z.string().nullable().default(null),
+  /** When its files were deleted for having expired: preview, metrics and download then answer 410. */
+  expired_at: z.string().nullable().default(null),
   error: z.string().optional(),
 })
 
@@ -363,7 +369,6 @@ export type CellValue = string | number | boolean | null
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,
-  sha256: z.string().nullable(),
   attempts: z.number(),
 })
 
@@ -501,3 +506,11 @@ export const datasetRecordSchema = z.object({
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>
 export const datasetListSchema = z.object({ datasets: z.array(datasetRecordSchema) })
 export type DatasetList = z.infer<typeof datasetListSchema>
+
+/** POST /auth/login: a browser signs in with the API key once, and gets a session cookie. */
+export const loginRequestSchema = z.strictObject({ key: z.string().min(1).max(4096) })
+export type LoginRequest = z.infer<typeof loginRequestSchema>
+
+/** GET /auth/session: whether this server needs a key, and whether this browser is signed in. */
+export const authSessionSchema = z.object({ auth_required: z.boolean(), signed_in: z.boolean() })
+export type AuthSession = z.infer<typeof authSessionSchema>

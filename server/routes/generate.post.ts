@@ -26,12 +26,13 @@ export default defineEventHandler(async (event) => {
     started_at: null,
     finished_at: null,
     bytes: null,
-    schema,
     sha256: null,
+    expires_at: null,
+    expired_at: null,
+    schema,
     attempts: 0,
   }
-  await saveJob(job)
-  useJobRunner().enqueue(job.job_id)
+  await useJobRunner().submit(job)
   setResponseStatus(event, 202, 'Accepted')
   setResponseHeader(event, 'Location', `/jobs/${job.job_id}`)
   return { job_id: job.job_id, status: 'queued' } satisfies GenerateAccepted

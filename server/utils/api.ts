@@ -2,6 +2,7 @@
  * The API's request and error plumbing: every route answers JSON, bad input is a 400 naming each bad
  * field (path + message), and nothing a client sends becomes a 500.
  */
+import { Transform } from 'node:stream'
 import type { H3Event } from 'h3'
 import type { z } from 'zod'
 import { FORBIDDEN_KEYS, type Issue } from '#shared/schema'
@@ -69,6 +70,51 @@ function forbiddenKeys(body: unknown): Issue[] {
 /** Largest JSON body accepted. */
 export const MAX_JSON_BYTES = 1024 * 1024
 
+/** 413 for a body over `limit` bytes. */
+export const payloadTooLarge = (limit: number) => createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the body may be at most ${limit} bytes` })
+
+/** A 413 at once when the declared Content-Length is over the limit. */
+export function refuseDeclaredLength(event: H3Event, limit: number): void {
+  if (Number(getRequestHeader(event, 'content-length') ?? 0) > limit) throw payloadTooLarge(limit)
+}
+
+/**
+ * A pass-through stream of the request body that fails with a 413 as soon as more than `limit` bytes
+ * went through: a chunked body (no Content-Length) is refused without being read to its end.
+ */
+export function bodyLimit(limit: number): Transform {
+  let bytes = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length
+      callback(bytes > limit ? payloadTooLarge(limit) : null, chunk)
+    },
+  })
+}
+
+/** The request body, at most `limit` bytes (413 otherwise, declared or chunked). */
+export async function readLimitedBody(event: H3Event, limit: number): Promise<Buffer> {
+  refuseDeclaredLength(event, limit)
+  // Requests made inside this process (server-side rendering) carry their body whole, not as a stream.
+  if (isInternalRequest(event)) {
+    const raw = await readRawBody(event, false)
+    if (raw && raw.byteLength > limit) throw payloadTooLarge(limit)
+    return raw ?? Buffer.alloc(0)
+  }
+  const limiter = bodyLimit(limit)
+  const chunks: Buffer[] = []
+  try {
+    for await (const chunk of event.node.req.pipe(limiter)) chunks.push(chunk as Buffer)
+  }
+  catch (error) {
+    // The rest is discarded, not read into memory; the 413 closes the connection.
+    event.node.req.unpipe(limiter)
+    event.node.req.resume()
+    throw error
+  }
+  return Buffer.concat(chunks)
+}
+
 /**
  * The JSON body exactly as sent, validated. h3's readBody silently drops keys such as `__proto__`;
  * here they are a 400 like any other bad field, reported beside the schema's own issues.
@@ -83,16 +129,10 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw createError({ statusCode: 415, statusMessage: 'Unsupported Media Type', message: 'send the body as JSON with Content-Type: application/json' })
   }
-  if (Number(getRequestHeader(event, 'content-length') ?? 0) > MAX_JSON_BYTES) {
-    throw createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the body may be at most ${MAX_JSON_BYTES} bytes` })
-  }
-  const raw = await readRawBody(event, 'utf8')
-  if (raw && Buffer.byteLength(raw) > MAX_JSON_BYTES) {
-    throw createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the body may be at most ${MAX_JSON_BYTES} bytes` })
-  }
+  const raw = (await readLimitedBody(event, MAX_JSON_BYTES)).toString('utf8')
   let body: unknown
   try {
-    body = JSON.parse(raw ?? '')
+    body = JSON.parse(raw)
   }
   catch (error) {
     throw badRequest([{ path: '(root)', message: `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` }], 'Malformed JSON')
@@ -104,6 +144,18 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
 
 /** 404 for an unknown id or name. */
 export const notFound = (what: string) => createError({ statusCode: 404, statusMessage: 'Not Found', message: `${what} not found` })
+
+/**
+ * 429 (this client sends too much) or 503 (the server cannot take it now) with the seconds to wait,
+ * which the error handler sends as Retry-After.
+ */
+export function retryLater(statusCode: 429 | 503, message: string, retryAfterSeconds: number) {
+  const statusMessage = statusCode === 429 ? 'Too Many Requests' : 'Service Unavailable'
+  return createError({ statusCode, statusMessage, message, data: { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) } })
+}
+
+/** 410 for the files of a job that expired (NUXT_ARTIFACT_TTL). */
+export const gone = (message: string) => createError({ statusCode: 410, statusMessage: 'Gone', message })
 
 /** 409 for a result asked of a job that is not done. */
 export const notReady = (status: string) => createError({ statusCode: 409, statusMessage: 'Conflict', message: `job is ${status}, not done` })

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { H3Event } from 'h3'
 import { datasetRecordSchema, datasetSchema, type DatasetRecord, type DatasetSchema } from '#shared/schema'
@@ -33,35 +32,21 @@ export async function datasetFile(id: string): Promise<string> {
 /** The media types POST /datasets reads as CSV (the raw body, not a form). */
 export const CSV_UPLOAD_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/csv', 'application/vnd.ms-excel', 'application/octet-stream']
 
-const tooLarge = (limit: number) => createError({ statusCode: 413, statusMessage: 'Payload Too Large', message: `the upload may be at most ${limit} bytes` })
-
 /**
  * Streams the request body to `path` (through a temporary name), refusing more than `limit` bytes
  * whether the client declared its length or sends it chunked. Returns the byte count.
  */
 export async function receiveUpload(event: H3Event, path: string, limit: number): Promise<number> {
-  if (Number(getRequestHeader(event, 'content-length') ?? 0) > limit) throw tooLarge(limit)
+  refuseDeclaredLength(event, limit)
   const temp = `${path}.${randomUUID()}.tmp`
-  let bytes = 0
-  let over = false
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length
-      if (bytes > limit) {
-        over = true
-        callback(new Error('upload too large'))
-      }
-      else callback(null, chunk)
-    },
-  })
+  const file = createWriteStream(temp)
   try {
-    await pipeline(event.node.req, counter, createWriteStream(temp))
+    await pipeline(event.node.req, bodyLimit(limit), file)
     await rename(temp, path)
-    return bytes
+    return file.bytesWritten
   }
   catch (error) {
     await rm(temp, { force: true })
-    if (over) throw tooLarge(limit)
     throw error
   }
 }

@@ -21,9 +21,15 @@ export interface JobRunnerOptions {
   concurrency: number
   workers: number
   workerFile: string
+  /** Jobs that may wait to start; more submissions are refused (503) until the queue drains. */
+  maxQueued: number
+  /** Seconds a finished job's files are kept (0: forever); fixes each job's `expires_at`. */
+  artifactTtlSeconds: number
 }
 
 const now = () => new Date().toISOString()
+
+const shuttingDown = () => retryLater(503, 'the server is shutting down; retry once it is back', 5)
 
 class Canceled extends Error {}
 
@@ -31,7 +37,9 @@ export class JobRunner {
   private readonly queue: string[] = []
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private readonly pool: WorkerPool
-  private closed = false
+  /** Submissions whose record is being written: they hold a place in the queue already. */
+  private admitting = 0
+  private closing: Promise<void> | undefined
   /** No job starts before recovery has swept the previous process's leftovers. */
   private recovered = false
 
@@ -41,17 +49,59 @@ export class JobRunner {
 
   /** What is wrong with a schema for these rows and seed (checked in a worker thread). */
   check(schema: DatasetSchema, rows: number, seed: number) {
-    return this.pool.check(schema, rows, seed)
+    return this.whileOpen(() => this.pool.check(schema, rows, seed))
   }
 
   /** Profiles an uploaded CSV in a worker thread. */
   profile(path: string) {
-    return this.pool.profile(path)
+    return this.whileOpen(() => this.pool.profile(path))
+  }
+
+  /** Work for a request in the pool: a 503 when the server is shutting down (the pool is closing). */
+  private async whileOpen<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw shuttingDown()
+    try {
+      return await work()
+    }
+    catch (error) {
+      throw this.closing ? shuttingDown() : error
+    }
+  }
+
+  /** False once the server is shutting down: no new job is accepted. */
+  get accepting(): boolean {
+    return !this.closing
+  }
+
+  /** Whether boot recovery (quarantine, sweep, resume) is over. */
+  get recoveredAtBoot(): boolean {
+    return this.recovered
+  }
+
+  /**
+   * Accepts a new job: writes its record, then queues it. A 503 when the server is shutting down or
+   * `maxQueued` jobs are waiting already (a place is held while the record is written, so concurrent
+   * submissions cannot overshoot the limit).
+   */
+  async submit(job: JobRecord): Promise<void> {
+    if (this.closing) throw shuttingDown()
+    if (this.queue.length + this.admitting >= this.options.maxQueued) {
+      throw retryLater(503, `the job queue is full (${this.options.maxQueued} jobs waiting, NUXT_MAX_QUEUED); retry later`, 30)
+    }
+    this.admitting++
+    try {
+      await saveJob(job)
+    }
+    finally {
+      this.admitting--
+    }
+    // Should the server have started shutting down meanwhile, the saved job runs on the next start.
+    this.enqueue(job.job_id)
   }
 
   /** Queues a job id (once). */
   enqueue(id: string): void {
-    if (this.closed || this.queue.includes(id) || this.running.has(id)) return
+    if (this.closing || this.queue.includes(id) || this.running.has(id)) return
     this.queue.push(id)
     this.pump()
   }
@@ -62,6 +112,7 @@ export class JobRunner {
    */
   async start(): Promise<void> {
     try {
+      await quarantineUnreadableJobs()
       const swept = await sweepTemporaryFiles()
       if (swept) console.info(`[jobs] removed ${swept} temporary file(s) left by an interrupted run`)
       const unfinished = (await listJobs()).filter(job => job.status === 'queued' || job.status === 'running').reverse()
@@ -94,18 +145,23 @@ export class JobRunner {
     return true
   }
 
-  /** Stops taking jobs, interrupts running ones (they stay unfinished and resume on the next start). */
-  async close(): Promise<void> {
-    this.closed = true
-    this.queue.length = 0
-    for (const run of this.running.values()) run.controller.abort(new Error('server shutting down'))
-    // Closing the pool rejects the chunks in flight, so the runs end now rather than after their chunks.
-    await this.pool.close()
-    await Promise.all([...this.running.values()].map(run => run.done))
+  /**
+   * Stops taking jobs and interrupts running ones, which are re-queued (they run again on the next
+   * start, with the same bytes). Resolves once every run has recorded that; calling it again waits too.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.queue.length = 0
+      for (const run of this.running.values()) run.controller.abort(new Error('server shutting down'))
+      // Closing the pool rejects the chunks in flight, so the runs end now rather than after their chunks.
+      await this.pool.close()
+      await Promise.all([...this.running.values()].map(run => run.done))
+    })()
+    return this.closing
   }
 
   private pump(): void {
-    while (this.recovered && !this.closed && this.running.size < this.options.concurrency && this.queue.length) {
+    while (this.recovered && !this.closing && this.running.size < this.options.concurrency && this.queue.length) {
       const id = this.queue.shift()!
       const controller = new AbortController()
       const done = this.run(id, controller.signal).catch((error) => {
@@ -162,7 +218,9 @@ export class JobRunner {
       if (dataset) metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), dataset, summary.sample)
       await writeJsonAtomic(await sidecarPath(id, 'metrics'), metrics)
       await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
-      await persist({ ...job, status: 'done', progress: 1, rows_written: job.rows, finished_at: now(), bytes: summary.bytes, sha256: summary.sha256 })
+      const ttl = this.options.artifactTtlSeconds
+      const expires_at = ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null
+      await persist({ ...job, status: 'done', progress: 1, rows_written: job.rows, finished_at: now(), bytes: summary.bytes, sha256: summary.sha256, expires_at })
     }
     catch (error) {
       await writes.catch(() => {})

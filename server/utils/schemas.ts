@@ -22,9 +22,9 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
     issues = await useJobRunner().check(schema, request.rows, seed)
   }
   catch (error) {
-    // The check itself failed: the worker died on this schema, or the server is shutting down.
+    // The server is shutting down (a 503 from the runner), or the worker died on this schema.
+    if (isError(error)) throw error
     const message = error instanceof Error ? error.message : String(error)
-    if (/pool is closed/.test(message)) throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'the server is shutting down' })
     throw badRequest([{ path: 'schema', message: `the schema could not be checked: ${message}` }])
   }
   if (issues.length) throw badRequest(issues.map(i => ({ path: i.path.join('.'), message: i.message })))

@@ -52,6 +52,9 @@ describe('the seed flow: template → job → preview → metrics → download',
     expect(Number(download.headers.get('content-length'))).toBe(body.byteLength)
     expect(body.byteLength).toBe(job.bytes)
     expect(download.headers.get('etag')).toBe(`"${sha256(body)}"`)
+    // The job records the finished file's size and checksum; nothing expires without NUXT_ARTIFACT_TTL.
+    expect(job.sha256).toBe(sha256(body))
+    expect(job).toMatchObject({ expires_at: null, expired_at: null })
     const records: string[][] = parse(Buffer.from(body).toString('utf8'))
     expect(records).toHaveLength(25_001)
     expect(records[1]!.slice(0, 4).map(String)).toEqual(preview.rows[0]!.slice(0, 4).map(String))

@@ -14,7 +14,11 @@ export default defineEventHandler(async (event) => {
   const id = randomUUID()
   const path = await datasetFile(id)
   const bytes = await receiveUpload(event, path, Number(useRuntimeConfig().maxUploadBytes))
-  const result = await useJobRunner().profile(path)
+  const result = await useJobRunner().profile(path).catch(async (error: unknown) => {
+    // The server is shutting down (a 503), or the profiler failed: keep no file nobody can reach.
+    await rm(path, { force: true })
+    throw error
+  })
   // A model the schema language cannot hold would only fail later, as an "unknown dataset".
   const model = result.ok ? datasetSchema.safeParse(result.model) : undefined
   if (!result.ok || !model?.success) {
