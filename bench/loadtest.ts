@@ -64,7 +64,7 @@ const count = (value: number) => value.toLocaleString('en-US')
 
 ensureBuild()
 const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-loadtest-'))
-const server = await startBuiltServer(3950 + Math.floor(Math.random() * 40), { NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: String(Math.max(BIG_ROWS, 10_000_000)) })
+const server = await startBuiltServer(3950 + Math.floor(Math.random() * 40), { NUXT_DATA_DIR: dataDir, NUXT_RATE_LIMIT: '0', NUXT_MAX_ROWS: String(Math.max(BIG_ROWS, 10_000_000)) })
 const { url } = server
 const rows: Row[] = []
 try {

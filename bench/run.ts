@@ -62,7 +62,7 @@ async function baseline(rows: number): Promise<void> {
 /** One job through the built server: submit to done. */
 async function jobRun(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
-  const server = await startBuiltServer(port, { NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000' })
+  const server = await startBuiltServer(port, { NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000', NUXT_RATE_LIMIT: '0' })
   const { url } = server
   try {
     const started = performance.now()

@@ -9,18 +9,18 @@
  */
 import { z } from 'zod'
 import {
-  apiErrorSchema, columnSchema, correlationSchema, datasetListSchema, datasetRecordSchema, datasetSchema, distributionSchema,
+  apiErrorSchema, authSessionSchema, columnSchema, correlationSchema, datasetListSchema, datasetRecordSchema, datasetSchema, distributionSchema,
   formatSchema, generateAcceptedSchema, generateRequestSchema, healthSchema, idParamsSchema, issueSchema, jobListSchema,
   jobSchema, jobsQuerySchema, jobStatusSchema, jsonValueSchema, previewQuerySchema, previewSchema, schemaJobMetricsSchema, templateListSchema,
-  templateParamsSchema, templateSchema, templateSummarySchema, valueSpecSchema,
+  loginRequestSchema, templateParamsSchema, templateSchema, templateSummarySchema, valueSpecSchema,
 } from '#shared/schema'
 import { FORMATS } from '~~/engine/formats'
 import { version } from '~~/package.json'
 
 type JsonSchema = Record<string, unknown>
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
-type Tag = 'Jobs' | 'Results' | 'Templates' | 'Datasets' | 'Service'
-type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429 | 503
+type Tag = 'Jobs' | 'Results' | 'Templates' | 'Datasets' | 'Access' | 'Service'
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503
 
 interface Example { summary: string; value: unknown }
 
@@ -33,7 +33,7 @@ interface ResponseDoc {
   headers?: Record<string, string>
 }
 
-/** One operation. Errors implied by its inputs (400, 404, 413, 415) and the access errors (401, 429) are added. */
+/** One operation. Errors implied by its inputs (400, 404, 413, 415), its method (403 for a foreign origin) and the access errors (401, 429) are added. */
 export interface RouteDoc {
   method: Method
   /** OpenAPI style: `/jobs/{id}`. */
@@ -77,6 +77,8 @@ const NAMED: [string, z.ZodType, string?][] = [
   ['Dataset', datasetRecordSchema],
   ['DatasetList', datasetListSchema],
   ['Health', healthSchema],
+  ['LoginRequest', loginRequestSchema],
+  ['AuthSession', authSessionSchema],
   ['Issue', issueSchema],
   ['ApiError', apiErrorSchema, 'The body of every error. `issues` (400s) names each bad field.'],
 ]
@@ -119,8 +121,14 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
     description: 'Missing or wrong API key (only when the server sets `NUXT_API_KEY`).',
     example: { statusCode: 401, statusMessage: 'Unauthorized', message: 'an API key is required' },
   },
+  403: {
+    name: 'Forbidden',
+    description: 'A state-changing request (POST, DELETE) from a browser origin that `NUXT_CORS_ORIGINS` does not allow.',
+    example: { statusCode: 403, statusMessage: 'Forbidden', message: 'origin https://elsewhere.example is not allowed' },
+  },
   404: { name: 'NotFound', description: 'Unknown id or name.', example: { statusCode: 404, statusMessage: 'Not Found', message: 'job not found' } },
   409: { name: 'Conflict', description: 'The job is not `done` (yet).', example: { statusCode: 409, statusMessage: 'Conflict', message: 'job is running, not done' } },
+  410: { name: 'Gone', description: 'The job\'s files expired (`NUXT_ARTIFACT_TTL`) and were deleted; the job record stays, with `expired_at`.', example: { statusCode: 410, statusMessage: 'Gone', message: 'the files of this job expired and were deleted' } },
   413: { name: 'PayloadTooLarge', description: 'The body is over the limit (1 MB of JSON; `NUXT_MAX_UPLOAD_BYTES` for CSV uploads).', example: { statusCode: 413, statusMessage: 'Payload Too Large', message: 'the body may be at most 1048576 bytes' } },
   415: { name: 'UnsupportedMediaType', description: 'The body is not of a type this route reads.', example: { statusCode: 415, statusMessage: 'Unsupported Media Type', message: 'send the body as JSON with Content-Type: application/json' } },
   429: {
@@ -129,7 +137,12 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
     example: { statusCode: 429, statusMessage: 'Too Many Requests', message: 'rate limit exceeded' },
     headers: { 'Retry-After': 'Seconds to wait before retrying.' },
   },
-  503: { name: 'ServiceUnavailable', description: 'The server is shutting down.', example: { statusCode: 503, statusMessage: 'Service Unavailable', message: 'the server is shutting down' } },
+  503: {
+    name: 'ServiceUnavailable',
+    description: 'The server is starting, shutting down, or its queue is full (`NUXT_MAX_QUEUED`); retry after `Retry-After` seconds.',
+    headers: { 'Retry-After': 'Seconds to wait before retrying.' },
+    example: { statusCode: 503, statusMessage: 'Service Unavailable', message: 'the server is shutting down' },
+  },
 }
 
 const idParam = { params: idParamsSchema }
@@ -157,8 +170,8 @@ export const API_ROUTES: RouteDoc[] = [
     description: 'A queued or running job is canceled (200 with the job, now `canceled`); a finished one is deleted with its files (204).', ...idParam,
     responses: { 200: json(jobSchema, 'The canceled job.'), 204: noContent('Deleted with its files.') },
   },
-  { method: 'get', path: '/preview/{id}', operationId: 'getPreview', tag: 'Results', summary: 'The first rows of a finished job', ...idParam, query: previewQuerySchema, responses: { 200: json(previewSchema, 'Column names and the first `n` rows as values.') }, errors: [409] },
-  { method: 'get', path: '/metrics/{id}', operationId: 'getMetrics', tag: 'Results', summary: 'The quality report of a finished job', ...idParam, responses: { 200: json(schemaJobMetricsSchema, 'The output checked against the schema (and against the dataset, for jobs made from one).') }, errors: [409] },
+  { method: 'get', path: '/preview/{id}', operationId: 'getPreview', tag: 'Results', summary: 'The first rows of a finished job', ...idParam, query: previewQuerySchema, responses: { 200: json(previewSchema, 'Column names and the first `n` rows as values.') }, errors: [409, 410] },
+  { method: 'get', path: '/metrics/{id}', operationId: 'getMetrics', tag: 'Results', summary: 'The quality report of a finished job', ...idParam, responses: { 200: json(schemaJobMetricsSchema, 'The output checked against the schema (and against the dataset, for jobs made from one).') }, errors: [409, 410] },
   {
     method: 'get', path: '/download/{id}', operationId: 'download', tag: 'Results', summary: 'Download the file of a finished job',
     description: 'Streamed as an attachment; the media type follows the job\'s `format` (`application/gzip` with `gzip`). `If-None-Match` with the ETag gives 304.', ...idParam,
@@ -167,7 +180,7 @@ export const API_ROUTES: RouteDoc[] = [
       200: { description: 'The file.', content: downloadContent, headers: { 'Content-Disposition': '`attachment; filename="customers-5f4a1795.csv"`', 'Content-Length': 'Size in bytes.', 'ETag': 'The file\'s SHA-256, quoted.' } },
       304: { description: 'Not modified (the ETag matched).', headers: { ETag: 'The file\'s SHA-256, quoted.' } },
     },
-    errors: [409],
+    errors: [409, 410],
   },
   { method: 'get', path: '/templates', operationId: 'listTemplates', tag: 'Templates', summary: 'The shipped templates', responses: { 200: json(templateListSchema, 'Name, title, description and output columns of each.') } },
   { method: 'get', path: '/templates/{name}', operationId: 'getTemplate', tag: 'Templates', summary: 'One template with its full schema', description: 'Its `schema` is accepted unchanged as an inline `schema` by POST /generate.', params: templateParamsSchema, responses: { 200: json(templateSchema, 'The template.') } },
@@ -185,7 +198,14 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/datasets/{id}/model', operationId: 'getDatasetModel', tag: 'Datasets', summary: 'The model fitted to a sample, as a schema', description: 'Edit it and send it back as `schema` to POST /generate.', ...idParam, responses: { 200: json(datasetSchema, 'A Gaussian copula written in the schema language.') } },
   { method: 'get', path: '/schema.json', operationId: 'getSchemaLanguage', tag: 'Service', summary: 'The schema language as JSON Schema', description: 'Draft 2020-12; point an editor at it.', responses: { 200: { description: 'A JSON Schema document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
   { method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'Service', summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
-  { method: 'get', path: '/healthz', operationId: 'health', tag: 'Service', summary: 'Liveness', description: 'The server answers and its data folder is writable.', responses: { 200: json(healthSchema, 'Healthy.') } },
+  { method: 'get', path: '/healthz', operationId: 'health', tag: 'Service', summary: 'Readiness', description: 'The server answers, has recovered its jobs after boot and its data folder is writable; 503 while starting or shutting down. Open without an API key.', responses: { 200: json(healthSchema, 'Ready.') }, errors: [503] },
+  {
+    method: 'post', path: '/auth/login', operationId: 'signIn', tag: 'Access', summary: 'Sign a browser in with the API key',
+    description: 'Sets an HttpOnly, SameSite=Strict session cookie holding a random token (never the key). 404 when the server has no `NUXT_API_KEY`.',
+    body: { schema: loginRequestSchema }, responses: { 204: { description: 'Signed in.', headers: { 'Set-Cookie': '`sdaas_session=…; HttpOnly; SameSite=Strict`' } } }, errors: [404],
+  },
+  { method: 'post', path: '/auth/logout', operationId: 'signOut', tag: 'Access', summary: 'End the browser\'s session', responses: { 204: noContent('Signed out; the cookie is cleared.') } },
+  { method: 'get', path: '/auth/session', operationId: 'getSession', tag: 'Access', summary: 'Whether a key is needed, and whether the caller has one', responses: { 200: json(authSessionSchema, '`auth_required` and `signed_in`.') } },
 ]
 
 const routePatterns = API_ROUTES.map(route => ({ method: route.method.toUpperCase(), pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+').replace(/\./g, '\\.')}/?$`) }))
@@ -254,6 +274,7 @@ function build(): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of API_ROUTES) {
     const errors = new Set<ErrorStatus>([401, 429, ...(route.errors ?? [])])
+    if (route.method !== 'get') errors.add(403)
     if (route.params) errors.add(400).add(404)
     if (route.query) errors.add(400)
     if (route.body && 'schema' in route.body) errors.add(400).add(413).add(415)
@@ -302,6 +323,7 @@ function build(): JsonSchema {
       { name: 'Results', description: 'What a finished job made: rows, quality report, file.' },
       { name: 'Templates', description: 'The shipped templates.' },
       { name: 'Datasets', description: 'Real CSV samples to imitate.' },
+      { name: 'Access', description: 'Browser sign-in when the server sets `NUXT_API_KEY`.' },
       { name: 'Service', description: 'Health and machine-readable descriptions.' },
     ],
     security: [{}, { bearerAuth: [] }, { apiKey: [] }],
