@@ -64,7 +64,7 @@ async function recordProblem(path: string, id: string): Promise<string | null> {
   catch (error) {
     return `not JSON (${error instanceof Error ? error.message : String(error)})`
   }
-  const parsed = jobRecordSchema.safeParse(value)
+  const parsed = storedJobRecordSchema.safeParse(value)
   if (!parsed.success) return `not a job record (${parsed.error.issues.slice(0, 3).map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`
   if (parsed.data.job_id !== id) return `its job_id ${JSON.stringify(parsed.data.job_id)} is not its file name`
   return null
