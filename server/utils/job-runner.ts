@@ -219,8 +219,10 @@ export class JobRunner {
       await writeJsonAtomic(await sidecarPath(id, 'metrics'), metrics)
       await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
       const ttl = this.options.artifactTtlSeconds
-      const expires_at = ttl > 0 ? new Date(Date.now() + ttl * 1000).toISOString() : null
-      await persist({ ...job, status: 'done', progress: 1, rows_written: job.rows, finished_at: now(), bytes: summary.bytes, sha256: summary.sha256, expires_at })
+      // One clock reading for both, so a job expires exactly `ttl` after it finished.
+      const finished = Date.now()
+      const expires_at = ttl > 0 ? new Date(finished + ttl * 1000).toISOString() : null
+      await persist({ ...job, status: 'done', progress: 1, rows_written: job.rows, finished_at: new Date(finished).toISOString(), bytes: summary.bytes, sha256: summary.sha256, expires_at })
     }
     catch (error) {
       await writes.catch(() => {})
