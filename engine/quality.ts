@@ -1,16 +1,27 @@
 /**
- * The quality of look-alike rows against the real sample, with SDMetrics' QualityReport formulas so
- * the numbers can be reproduced there: Column Shapes (KSComplement for numbers and dates,
- * TVComplement for categories; missing values dropped), Column Pair Trends (CorrelationSimilarity
- * with Pearson for two numeric columns; ContingencySimilarity otherwise, numbers cut into 10 bins),
- * averaged over the pairs related in the real data (|r| > 0.5, Cramér's V > 0.3) with the all-pairs
- * average beside it; quality = mean of the two.
+ * The quality of look-alike rows against the real sample, with SDMetrics' formulas so the numbers can
+ * be reproduced there: Column Shapes (KSComplement for numbers and dates, TVComplement for
+ * categories; missing values dropped), Column Pair Trends (CorrelationSimilarity with Pearson for two
+ * numeric columns; ContingencySimilarity otherwise, numbers cut into 10 bins), averaged over the
+ * pairs related in the real data (|r| > 0.5, Cramér's V > 0.3) with the all-pairs average beside it;
+ * quality = mean of the two. Beside it BoundaryAdherence, CategoryAdherence, and privacy:
+ * NewRowSynthesis and DCRBaselineProtection, on seeded subsamples so time and memory stay bounded.
  */
 
-import type { CellValue } from '../shared/schema.ts'
+import type { CellValue, QualityReport } from '../shared/schema.ts'
 import { pearson } from './evaluate.ts'
 import { parseDateLike, parseNumber, readRows } from './fit.ts'
 import { NULL_TOKENS, type DatasetProfile } from './profile.ts'
+import { RowRandom, rowHash, seedWords } from './random.ts'
+
+export type { QualityReport }
+
+/** Synthetic rows NewRowSynthesis checks at most (a seeded subset of the evaluator's sample). */
+export const NEW_ROW_SYNTHETIC_ROWS = 10_000
+/** Synthetic (and random baseline) rows whose distance to the closest real record is measured. */
+export const DCR_SYNTHETIC_ROWS = 2000
+/** Real rows the distances are measured against at most (a seeded subset). */
+export const DCR_REAL_ROWS = 5000
 
 export type QualityKind = 'numerical' | 'categorical'
 
@@ -20,18 +31,6 @@ export interface QualityColumn {
   /** Real and synthetic values: numbers (dates as epoch ms) or category labels; null for missing. */
   real: (number | string | null)[]
   synthetic: (number | string | null)[]
-}
-
-export interface QualityReport {
-  quality_score: number
-  column_shapes: number
-  column_pair_trends: number
-  /** Pair trends averaged over every pair, related in the real data or not. */
-  column_pair_trends_all_pairs: number
-  columns: Record<string, { metric: 'KSComplement' | 'TVComplement'; score: number }>
-  pairs: Record<string, { metric: 'CorrelationSimilarity' | 'ContingencySimilarity'; score: number; real_association: number; related: boolean }>
-  real_rows: number
-  synthetic_rows: number
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN)
@@ -108,8 +107,255 @@ function cramersV(a: (string | null)[], b: (string | null)[]): number {
   return k > 0 ? Math.sqrt(chi2 / k) : 0
 }
 
-/** The quality report of synthetic columns against real ones. */
-export function qualityReport(columns: QualityColumn[]): QualityReport {
+/** BoundaryAdherence: the share of synthetic values (missing ones dropped) within the real min..max. */
+export function boundaryAdherence(real: number[], synthetic: number[]): number {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const x of real) {
+    if (x < lo) lo = x
+    if (x > hi) hi = x
+  }
+  // No synthetic value at all: none is out of bounds.
+  if (!synthetic.length) return 1
+  let inside = 0
+  for (const x of synthetic) if (x >= lo && x <= hi) inside++
+  return inside / synthetic.length
+}
+
+/** CategoryAdherence: the share of synthetic values that are real categories (missing ones count when the real column has some). */
+export function categoryAdherence(real: (string | null)[], synthetic: (string | null)[]): number {
+  if (!synthetic.length) return 1
+  const categories = new Set<string>()
+  let nullable = false
+  for (const v of real) {
+    if (v === null) nullable = true
+    else categories.add(v)
+  }
+  let valid = 0
+  for (const v of synthetic) if (v === null ? nullable : categories.has(v)) valid++
+  return valid / synthetic.length
+}
+
+/** `k` of `n` row indexes picked by a seeded hash (all of them when n <= k), ascending. */
+function seededSubset(n: number, k: number, seed: number, salt: number): number[] {
+  const all = Array.from({ length: n }, (_, i) => i)
+  if (n <= k) return all
+  const [lo, hi] = seedWords(seed)
+  const priority = Float64Array.from(all, i => rowHash(lo, hi, i, salt))
+  return all.sort((a, b) => priority[a]! - priority[b]!).slice(0, k).sort((a, b) => a - b)
+}
+
+/** Rows as columns of numbers (NaN for missing) and category codes (-1 for missing). */
+interface Table {
+  rows: number
+  numbers: Float64Array[]
+  codes: Int32Array[]
+}
+
+/**
+ * Encodes real and synthetic rows with shared category codes: codes 0..n−1 are the n categories of the
+ * whole real column (`categories`), synthetic labels unseen in the real data get codes of their own.
+ */
+function encodeTables(columns: QualityColumn[], realRows: number[], syntheticRows: number[]): { real: Table; synthetic: Table; categories: number[] } {
+  const numeric = columns.filter(c => c.kind === 'numerical')
+  const categorical = columns.filter(c => c.kind === 'categorical')
+  const dictionaries = categorical.map((c) => {
+    const dictionary = new Map<string, number>()
+    for (const v of c.real) if (v !== null && !dictionary.has(String(v))) dictionary.set(String(v), dictionary.size)
+    return dictionary
+  })
+  const categories = dictionaries.map(d => d.size)
+  const asNumber = (v: number | string | null) => (typeof v === 'number' ? v : Number.NaN)
+  const encode = (side: 'real' | 'synthetic', rows: number[]): Table => ({
+    rows: rows.length,
+    numbers: numeric.map(c => Float64Array.from(rows, i => asNumber(c[side][i] ?? null))),
+    codes: categorical.map((c, k) => Int32Array.from(rows, (i) => {
+      const v = c[side][i]
+      if (v === null || v === undefined) return -1
+      const label = String(v)
+      const dictionary = dictionaries[k]!
+      let code = dictionary.get(label)
+      if (code === undefined) dictionary.set(label, (code = dictionary.size))
+      return code
+    })),
+  })
+  return { real: encode('real', realRows), synthetic: encode('synthetic', syntheticRows), categories }
+}
+
+/**
+ * NewRowSynthesis with SDMetrics' defaults: a synthetic row copies a real one when every categorical
+ * value is equal and every number (dates as epoch ms) is within 0.01 × |the synthetic value|, missing
+ * values matching only missing ones; the score is the share of synthetic rows that copy none.
+ */
+export function newRowSynthesis(columns: QualityColumn[], seed = 0): NonNullable<QualityReport['privacy']>['new_row_synthesis'] {
+  const realCount = columns[0]?.real.length ?? 0
+  const syntheticRows = seededSubset(columns[0]?.synthetic.length ?? 0, NEW_ROW_SYNTHETIC_ROWS, seed, 0x5e1)
+  const { real, synthetic } = encodeTables(columns, Array.from({ length: realCount }, (_, i) => i), syntheticRows)
+  // Real rows grouped by their categories and which numbers are missing; in a group, sorted by the
+  // first number present, so a synthetic row looks only at the real rows near it.
+  const keyOf = (t: Table, i: number) => `${t.codes.map(c => c[i]).join(',')}|${t.numbers.map(n => (Number.isNaN(n[i]!) ? 0 : 1)).join('')}`
+  const groups = new Map<string, number[]>()
+  for (let i = 0; i < real.rows; i++) {
+    const key = keyOf(real, i)
+    const group = groups.get(key)
+    if (group) group.push(i)
+    else groups.set(key, [i])
+  }
+  const index = new Map<string, { pivot: number; rows: Int32Array; values: Float64Array }>()
+  for (const [key, rows] of groups) {
+    const pivot = real.numbers.findIndex(n => !Number.isNaN(n[rows[0]!]!))
+    if (pivot >= 0) rows.sort((a, b) => real.numbers[pivot]![a]! - real.numbers[pivot]![b]!)
+    index.set(key, { pivot, rows: Int32Array.from(rows), values: Float64Array.from(rows, r => (pivot >= 0 ? real.numbers[pivot]![r]! : 0)) })
+  }
+  let matched = 0
+  for (let i = 0; i < synthetic.rows; i++) {
+    const group = index.get(keyOf(synthetic, i))
+    if (!group) continue
+    if (group.pivot < 0) {
+      matched++
+      continue
+    }
+    const s = synthetic.numbers[group.pivot]![i]!
+    const tolerance = Math.abs(0.01 * s)
+    let a = 0
+    let b = group.values.length
+    while (a < b) {
+      const mid = (a + b) >>> 1
+      if (group.values[mid]! < s - tolerance) a = mid + 1
+      else b = mid
+    }
+    let found = false
+    for (let k = a; !found && k < group.values.length && group.values[k]! <= s + tolerance; k++) {
+      const r = group.rows[k]!
+      found = synthetic.numbers.every((column, c) => {
+        const x = column[i]!
+        return Number.isNaN(x) || Math.abs(real.numbers[c]![r]! - x) <= Math.abs(0.01 * x)
+      })
+    }
+    if (found) matched++
+  }
+  const rows = synthetic.rows
+  return { score: rows ? (rows - matched) / rows : 1, num_new_rows: rows - matched, num_matched_rows: matched, synthetic_rows: rows, real_rows: real.rows }
+}
+
+/** Median of some numbers (mean of the middle two for an even count). */
+function median(values: Float64Array): number {
+  if (!values.length) return Number.NaN
+  const sorted = Float64Array.from(values).sort()
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * Each row's distance to its closest record in `real`, as SDMetrics measures it: per column, numbers
+ * |a − b| / the real range (at most 1), categories 0 if equal else 1, a missing value 0 against a
+ * missing one and 1 against a value; the row's distance is the mean over columns.
+ */
+function closestDistances(rows: Table, real: Table, ranges: number[]): Float64Array {
+  const numeric = rows.numbers.length
+  const categorical = rows.codes.length
+  const width = numeric + categorical
+  const out = new Float64Array(rows.rows)
+  if (!width) return out
+  // Row-major copies of the real rows: the inner loop reads one row's cells side by side.
+  const realNumbers = new Float64Array(real.rows * numeric)
+  const realCodes = new Int32Array(real.rows * categorical)
+  for (let r = 0; r < real.rows; r++) {
+    for (let c = 0; c < numeric; c++) realNumbers[r * numeric + c] = real.numbers[c]![r]!
+    for (let c = 0; c < categorical; c++) realCodes[r * categorical + c] = real.codes[c]![r]!
+  }
+  const inverse = Float64Array.from(ranges, range => (range > 0 ? 1 / range : Infinity))
+  const a = new Float64Array(numeric)
+  const code = new Int32Array(categorical)
+  for (let i = 0; i < rows.rows; i++) {
+    for (let c = 0; c < numeric; c++) a[c] = rows.numbers[c]![i]!
+    for (let c = 0; c < categorical; c++) code[c] = rows.codes[c]![i]!
+    let best = Infinity
+    for (let r = 0; r < real.rows && best > 0; r++) {
+      let sum = 0
+      // Categories first: cheap, and often enough to rule a record out.
+      const codeBase = r * categorical
+      for (let c = 0; c < categorical && sum < best; c++) if (code[c] !== realCodes[codeBase + c]) sum++
+      const base = r * numeric
+      for (let c = 0; c < numeric && sum < best; c++) {
+        const x = a[c]!
+        const y = realNumbers[base + c]!
+        if (x !== x || y !== y) sum += (x !== x) === (y !== y) ? 0 : 1 // NaN is a missing value
+        else if (x !== y) sum += Math.min(1, Math.abs(x - y) * inverse[c]!)
+      }
+      if (sum < best) best = sum
+    }
+    out[i] = best / width
+  }
+  return out
+}
+
+/**
+ * DCRBaselineProtection (SDMetrics): the median distance of synthetic rows to their closest real
+ * record, against the same for random rows (each number uniform within the real min..max, each
+ * category uniform over the real ones, missing at the real rate); score = min(1, synthetic / random).
+ * Seeded subsets keep the pairwise distances bounded.
+ */
+export function dcrBaselineProtection(columns: QualityColumn[], seed = 0): NonNullable<QualityReport['privacy']>['dcr_baseline_protection'] {
+  const realAll = columns[0]?.real.length ?? 0
+  const realRows = seededSubset(realAll, DCR_REAL_ROWS, seed, 0xdc1)
+  const syntheticRows = seededSubset(columns[0]?.synthetic.length ?? 0, DCR_SYNTHETIC_ROWS, seed, 0xdc2)
+  const { real, synthetic, categories } = encodeTables(columns, realRows, syntheticRows)
+  const ranges = real.numbers.map((column) => {
+    let lo = Infinity
+    let hi = -Infinity
+    for (const x of column) {
+      if (x < lo) lo = x
+      if (x > hi) hi = x
+    }
+    return hi > lo ? hi - lo : 0
+  })
+  // The random baseline, from the whole real sample's bounds, categories and missing rates.
+  const rng = new RowRandom(seed)
+  rng.setRow(0)
+  const count = synthetic.rows
+  const numeric = columns.filter(c => c.kind === 'numerical')
+  const categorical = columns.filter(c => c.kind === 'categorical')
+  const random: Table = {
+    rows: count,
+    numbers: numeric.map((column) => {
+      const values = numbers(column.real)
+      const missing = realAll ? 1 - values.length / realAll : 0
+      let lo = Infinity
+      let hi = -Infinity
+      for (const x of values) {
+        if (x < lo) lo = x
+        if (x > hi) hi = x
+      }
+      const integers = values.every(Number.isInteger)
+      return Float64Array.from({ length: count }, () => {
+        if (!values.length || rng.next() < missing) return Number.NaN
+        return integers ? rng.int(lo, hi) : lo + rng.next() * (hi - lo)
+      })
+    }),
+    codes: categorical.map((column, k) => {
+      const present = column.real.filter(v => v !== null).length
+      const missing = realAll ? 1 - present / realAll : 0
+      const distinct = categories[k]!
+      return Int32Array.from({ length: count }, () => {
+        if (!distinct || rng.next() < missing) return -1
+        return rng.int(0, distinct - 1)
+      })
+    }),
+  }
+  const medianSynthetic = median(closestDistances(synthetic, real, ranges))
+  const medianRandom = median(closestDistances(random, real, ranges))
+  return {
+    score: medianRandom > 0 ? Math.min(1, medianSynthetic / medianRandom) : null,
+    median_dcr_synthetic: medianSynthetic,
+    median_dcr_random: medianRandom,
+    synthetic_rows: synthetic.rows,
+    real_rows: real.rows,
+  }
+}
+
+/** The quality report of synthetic columns against real ones (`seed` picks the privacy metrics' subsets). */
+export function qualityReport(columns: QualityColumn[], seed = 0): QualityReport {
   const columnScores: QualityReport['columns'] = {}
   for (const column of columns) {
     columnScores[column.name] = column.kind === 'numerical'
@@ -155,6 +401,12 @@ export function qualityReport(columns: QualityColumn[]): QualityReport {
       pairs[key] = { metric: 'ContingencySimilarity', score: 1 - sum / 2, real_association: v, related: v > 0.3 }
     }
   }
+  const adherence: NonNullable<QualityReport['adherence']> = {}
+  for (const column of columns) {
+    adherence[column.name] = column.kind === 'numerical'
+      ? { metric: 'BoundaryAdherence', score: boundaryAdherence(numbers(column.real), numbers(column.synthetic)) }
+      : { metric: 'CategoryAdherence', score: categoryAdherence(column.real.map(v => (v === null ? null : String(v))), column.synthetic.map(v => (v === null ? null : String(v)))) }
+  }
   const shapes = mean(Object.values(columnScores).map(c => c.score))
   const allPairs = mean(Object.values(pairs).map(p => p.score))
   const related = Object.values(pairs).filter(p => p.related)
@@ -166,6 +418,8 @@ export function qualityReport(columns: QualityColumn[]): QualityReport {
     column_pair_trends_all_pairs: allPairs,
     columns: columnScores,
     pairs,
+    adherence,
+    privacy: { new_row_synthesis: newRowSynthesis(columns, seed), dcr_baseline_protection: dcrBaselineProtection(columns, seed) },
     real_rows: columns[0]?.real.length ?? 0,
     synthetic_rows: columns[0]?.synthetic.length ?? 0,
   }
@@ -194,5 +448,5 @@ export async function fittedQuality(path: string, profile: DatasetProfile, sampl
     }
     columns.push({ name: column.name, kind, real: real.map(r => asValue(r[i])), synthetic: sample.map(r => asValue(r[i])) })
   })
-  return qualityReport(columns)
+  return qualityReport(columns, seed)
 }

@@ -393,6 +393,38 @@ export const categoricalReportSchema = z.object({
   chi_square: testResultSchema.extend({ df: z.number() }),
 })
 
+/**
+ * SDMetrics-style quality of look-alike rows against the dataset they were fitted to (engine/quality.ts):
+ * the QualityReport's shapes and pair trends, adherence to the real ranges and categories, and privacy.
+ */
+export const qualityReportSchema = z.object({
+  quality_score: z.number(),
+  column_shapes: z.number(),
+  column_pair_trends: z.number(),
+  /** Pair trends averaged over every pair, related in the real data or not. */
+  column_pair_trends_all_pairs: z.number(),
+  columns: z.record(z.string(), z.object({ metric: z.enum(['KSComplement', 'TVComplement']), score: z.number() })),
+  pairs: z.record(z.string(), z.object({ metric: z.enum(['CorrelationSimilarity', 'ContingencySimilarity']), score: z.number(), real_association: z.number(), related: z.boolean() })),
+  /** BoundaryAdherence (numbers and dates: share within the real min..max) and CategoryAdherence (share that are real categories). */
+  adherence: z.record(z.string(), z.object({ metric: z.enum(['BoundaryAdherence', 'CategoryAdherence']), score: z.number() })).optional(),
+  /** (`adherence` and `privacy` are absent from reports written before they existed.) */
+  privacy: z.object({
+    /** Share of synthetic rows matching no real row (categories equal, numbers within 1% of the synthetic value, nulls only with nulls). */
+    new_row_synthesis: z.object({ score: z.number(), num_new_rows: z.number(), num_matched_rows: z.number(), synthetic_rows: z.number(), real_rows: z.number() }),
+    /** min(1, median DCR of synthetic rows to the real ones / median DCR of uniformly random rows to them). */
+    dcr_baseline_protection: z.object({
+      score: z.number().nullable(),
+      median_dcr_synthetic: z.number(),
+      median_dcr_random: z.number(),
+      synthetic_rows: z.number(),
+      real_rows: z.number(),
+    }),
+  }).optional(),
+  real_rows: z.number(),
+  synthetic_rows: z.number(),
+})
+export type QualityReport = z.infer<typeof qualityReportSchema>
+
 /** GET /metrics/:id for a schema job: the output checked against what the schema declared. */
 export const schemaJobMetricsSchema = z.object({
   kind: z.literal('schema'),
@@ -414,17 +446,9 @@ export const schemaJobMetricsSchema = z.object({
   })),
   privacy_lite: z.object({ sample_size: z.number(), duplicate_rows: z.number(), duplicate_rate: z.number() }),
   /** Jobs made from an uploaded dataset: SDMetrics-style quality against that dataset. */
-  quality: z.object({
-    quality_score: z.number(),
-    column_shapes: z.number(),
-    column_pair_trends: z.number(),
-    column_pair_trends_all_pairs: z.number(),
-    columns: z.record(z.string(), z.object({ metric: z.enum(['KSComplement', 'TVComplement']), score: z.number() })),
-    pairs: z.record(z.string(), z.object({ metric: z.enum(['CorrelationSimilarity', 'ContingencySimilarity']), score: z.number(), real_association: z.number(), related: z.boolean() })),
-    real_rows: z.number(),
-    synthetic_rows: z.number(),
-  }).optional(),
+  quality: qualityReportSchema.optional(),
 })
+
 
 export type TestResult = z.infer<typeof testResultSchema>
 export type ColumnReport = z.infer<typeof columnReportSchema>

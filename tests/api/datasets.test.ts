@@ -34,6 +34,10 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(metrics.quality!.synthetic_rows).toBe(2000)
     expect(Object.keys(metrics.quality!.columns)).toEqual(['Species', 'Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'])
     expect(metrics.quality!.quality_score).toBeGreaterThan(0.8)
+    expect(metrics.quality!.adherence!['Body Mass (g)']).toEqual({ metric: 'BoundaryAdherence', score: 1 })
+    expect(metrics.quality!.privacy!.new_row_synthesis).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
+    expect(metrics.quality!.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.99)
+    expect(metrics.quality!.privacy!.dcr_baseline_protection).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
 
     const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
     expect(model.correlations?.[0]?.columns).toContain('Body_Mass_g')
