@@ -138,3 +138,23 @@ export function timeFormatter(format: string): (seconds: number) => string {
   return seconds => renderPattern(format, { year: 1970, month: 1, day: 1, hour: Math.floor(seconds / 3600), minute: Math.floor(seconds / 60) % 60, second: seconds % 60, ms: 0, offsetMinutes: 0 })
 }
 
+
+/** Short English month names, as the `MMM` token writes them and dates like `Jun 12 1998` spell them. */
+export const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const MONTH_INDEX = new Map<string, number>([...MONTH_NAMES.map((m, i) => [m.toLowerCase(), i] as const), ['sept', 8]])
+const monthOf = (name: string) => MONTH_INDEX.get(name.toLowerCase()) ?? MONTH_INDEX.get(name.slice(0, 3).toLowerCase())
+
+/** Epoch ms of a date as the profiler recognises them (ISO, MM/DD/YYYY, `Jun 12 1998`, `12 Jun 1998`); NaN otherwise. */
+export function parseDateLike(text: string): number {
+  const value = text.trim()
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (m) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value)
+  if (m) return Date.UTC(+m[3]!, +m[1]! - 1, +m[2]!)
+  m = /^([a-z]+)\.? (\d{1,2}),? (\d{4})$/i.exec(value)
+  if (m && monthOf(m[1]!) !== undefined) return Date.UTC(+m[3]!, monthOf(m[1]!)!, +m[2]!)
+  m = /^(\d{1,2}) ([a-z]+)\.? (\d{4})$/i.exec(value)
+  if (m && monthOf(m[2]!) !== undefined) return Date.UTC(+m[3]!, monthOf(m[2]!)!, +m[1]!)
+  const iso = /T.*([Zz]|[+-]\d\d:?\d\d)$/.test(value) || !/[T ]\d/.test(value) ? value : `${value.replace(' ', 'T')}Z`
+  return Date.parse(iso)
+}

@@ -9,8 +9,9 @@
  */
 
 import type { CellValue, QualityReport } from '../shared/schema.ts'
-import { pearson } from './evaluate.ts'
-import { parseDateLike, parseNumber, readRows } from './fit.ts'
+import { binner, cramersV, frequencies, pearson } from './evaluate.ts'
+import { parseDateLike } from './datetime.ts'
+import { parseNumber, readRows } from './fit.ts'
 import { NULL_TOKENS, type DatasetProfile } from './profile.ts'
 import { RowRandom, rowHash, seedWords } from './random.ts'
 
@@ -53,13 +54,6 @@ export function ksComplement(real: number[], synthetic: number[]): number {
   return 1 - d
 }
 
-function frequencies(values: string[]): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
-  for (const [k, c] of counts) counts.set(k, c / values.length)
-  return counts
-}
-
 /** 1 − the total variation distance between category frequencies. */
 export function tvComplement(real: string[], synthetic: string[]): number {
   const p = frequencies(real)
@@ -69,42 +63,11 @@ export function tvComplement(real: string[], synthetic: string[]): number {
   return 1 - sum / 2
 }
 
-/** Bins a numeric value by the real column's 10 equal-width bins (as SDMetrics discretises). */
-function binner(real: number[]): (x: number) => string {
-  let lo = Infinity
-  let hi = -Infinity
-  for (const x of real) {
-    if (x < lo) lo = x
-    if (x > hi) hi = x
-  }
-  const width = (hi - lo) / 10 || 1
-  return x => String(Math.max(0, Math.min(9, Math.floor((x - lo) / width))))
-}
-
 /** Joint frequencies of two label columns over the rows where both are present. */
 function joint(a: (string | null)[], b: (string | null)[]): Map<string, number> {
   const pairs: string[] = []
   for (let i = 0; i < a.length; i++) if (a[i] !== null && b[i] !== null) pairs.push(`${a[i]}\u0000${b[i]}`)
   return frequencies(pairs)
-}
-
-function cramersV(a: (string | null)[], b: (string | null)[]): number {
-  const rows: [string, string][] = []
-  for (let i = 0; i < a.length; i++) if (a[i] !== null && b[i] !== null) rows.push([a[i]!, b[i]!])
-  const n = rows.length
-  if (!n) return 0
-  const ca = frequencies(rows.map(r => r[0]))
-  const cb = frequencies(rows.map(r => r[1]))
-  const cab = frequencies(rows.map(r => `${r[0]}\u0000${r[1]}`))
-  let chi2 = 0
-  for (const [ka, pa] of ca) {
-    for (const [kb, pb] of cb) {
-      const expected = pa * pb
-      chi2 += ((cab.get(`${ka}\u0000${kb}`) ?? 0) - expected) ** 2 / expected
-    }
-  }
-  const k = Math.min(ca.size, cb.size) - 1
-  return k > 0 ? Math.sqrt(chi2 / k) : 0
 }
 
 /** BoundaryAdherence: the share of synthetic values (missing ones dropped) within the real min..max. */

@@ -248,12 +248,18 @@ void kindsMatch
 /**
  * Correlated columns: a Gaussian copula with this correlation matrix (of normal scores) over the named
  * integer/float/datetime/date/time/empirical columns (and categorical/boolean ones, whose values take
- * slices of [0, 1] in the order listed), each keeping its own declared distribution.
+ * slices of [0, 1] in the order listed; and conditional ones, whose chosen case takes the copula's
+ * draw), each keeping its own declared distribution. With `on` and `when`, the group applies only to
+ * the rows whose `on` column holds `when` (a value or a list of values): one group per slice of a
+ * categorical column makes a mixture of copulas, and a column may be in several groups conditioned on
+ * the same column with disjoint values; in rows no group matches, its value is drawn on its own.
  */
 export const correlationSchema = z.strictObject({
   columns: z.array(columnName).min(2).max(50),
   matrix: z.array(z.array(z.number().min(-1).max(1))),
-})
+  on: columnName.optional(),
+  when: z.union([scalar, z.array(scalar).min(1).max(500)]).optional(),
+}).refine(group => (group.on === undefined) === (group.when === undefined), { message: 'on and when go together', path: ['when'] })
 
 export const datasetSchema = z
   .strictObject({

@@ -36,10 +36,12 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(metrics.quality!.quality_score).toBeGreaterThan(0.8)
     expect(metrics.quality!.adherence!['Body Mass (g)']).toEqual({ metric: 'BoundaryAdherence', score: 1 })
     expect(metrics.quality!.privacy!.new_row_synthesis).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
-    expect(metrics.quality!.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.99)
+    // Penguins' gridded measurements: see the NewRowSynthesis note in tests/unit/quality.test.ts.
+    expect(metrics.quality!.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.97)
     expect(metrics.quality!.privacy!.dcr_baseline_protection).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
 
     const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    expect(model.correlations?.[0]).toMatchObject({ on: 'Species', when: 'Adelie' })
     expect(model.correlations?.[0]?.columns).toContain('Body_Mass_g')
     // The model is an ordinary schema: sent back inline, it gives the same bytes as the source job.
     const again = await waitForJob(await submit({ schema: model, rows: 2000, seed: 7, format: 'csv' }))

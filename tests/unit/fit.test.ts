@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { datasetSchema, type DatasetSchema } from '#shared/schema'
 import { ksTest, normalScores, pearson } from '~~/engine/evaluate'
-import { columnNames, fitCsv, parseDateLike } from '~~/engine/fit'
+import { parseDateLike } from '~~/engine/datetime'
+import { columnNames, fitCsv } from '~~/engine/fit'
 import { profileCsv } from '~~/engine/profile'
 import { generateColumns } from '../support/schemas'
 import { vegaCsv } from '../support/vega'
@@ -66,7 +67,42 @@ describe('fitting a Gaussian copula to a real sample', () => {
     const b = await fitted('penguins')
     expect(a.schema).toEqual(b.schema)
     expect(datasetSchema.safeParse(JSON.parse(JSON.stringify(a.schema))).success).toBe(true)
-    expect(a.schema.correlations?.[0]?.columns).toEqual(expect.arrayContaining(['Species', 'Flipper_Length_mm', 'Body_Mass_g']))
+    expect(a.schema.correlations?.[0]?.columns).toEqual(expect.arrayContaining(['Flipper_Length_mm', 'Body_Mass_g']))
+  })
+
+  it('splits the rows by a category the other columns depend on: a copula and marginals per slice', async () => {
+    const { source, schema } = await fitted('penguins')
+    // Species decides the size of a penguin: one copula per species, the columns conditional on it.
+    expect(schema.columns.find(c => c.name === 'Species')).toMatchObject({ kind: 'categorical' })
+    expect(schema.columns.find(c => c.name === 'Body_Mass_g')).toMatchObject({ kind: 'conditional', on: 'Species', default: { kind: 'empirical' } })
+    expect(schema.correlations!.map(g => [g.on, g.when])).toEqual([['Species', 'Adelie'], ['Species', 'Gentoo'], ['Species', 'Chinstrap']])
+    const n = 6000
+    const column = generate(schema, n)
+    const species = column('Species')
+    for (const kind of ['Adelie', 'Gentoo', 'Chinstrap']) {
+      const realRows = source.rows.filter(r => r.Species === kind && typeof r['Body Mass (g)'] === 'number' && typeof r['Flipper Length (mm)'] === 'number')
+      const rows = species.flatMap((s, i) => (s === kind && column('Body_Mass_g')[i] !== null && column('Flipper_Length_mm')[i] !== null ? [i] : []))
+      const mass = rows.map(i => column('Body_Mass_g')[i] as number)
+      const real = realRows.map(r => r['Body Mass (g)'] as number)
+      const realCdf = (x: number) => real.filter(v => v <= x).length / real.length
+      expect(ksTest(mass, realCdf).statistic, kind).toBeLessThan(ks2(real.length, mass.length))
+      // Within a species, mass and flipper length keep their (weaker) correlation.
+      const realR = pearson(normalScores(real), normalScores(realRows.map(r => r['Flipper Length (mm)'] as number)))
+      const synthR = pearson(normalScores(mass), normalScores(rows.map(i => column('Flipper_Length_mm')[i] as number)))
+      expect(Math.abs(synthR - realR), `${kind}: ${realR} vs ${synthR}`).toBeLessThan(0.1)
+      // Gentoo live on Biscoe only.
+      if (kind === 'Gentoo') expect(new Set(rows.map(i => column('Island')[i]))).toEqual(new Set(['Biscoe']))
+    }
+  })
+
+  it('gives slices too small for a copula of their own the pooled correlations, and does not split unrelated columns', async () => {
+    const { schema } = await fitted('cars')
+    // 3 and 5 cylinders: 4 and 3 cars.
+    expect(schema.correlations!.map(g => g.when)).toEqual([4, 8, 6, [3, 5]])
+    const path = new URL('../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url).pathname
+    const weather = datasetSchema.parse(await fitCsv(path, await profileCsv(path), 1))
+    // The weather kind is related to precipitation only: one copula over every column.
+    expect(weather.correlations!.map(g => g.on)).toEqual([undefined])
   })
 
   it('turns headers into column names and reads common date spellings', () => {

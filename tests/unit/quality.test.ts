@@ -1,10 +1,15 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify } from 'csv-stringify/sync'
 import { describe, expect, it } from 'vitest'
 import { datasetSchema, type CellValue } from '#shared/schema'
 import { compileSchema } from '~~/engine/columns'
 import { fitCsv } from '~~/engine/fit'
 import { profileCsv } from '~~/engine/profile'
 import { boundaryAdherence, categoryAdherence, dcrBaselineProtection, fittedQuality, newRowSynthesis, qualityReport, type QualityColumn } from '~~/engine/quality'
-import { RowRandom } from '~~/engine/random'
+import { RowRandom, rowHash, seedWords } from '~~/engine/random'
+import { tempDataDir } from '../support/data-dir'
+import { generateColumns, schemaOf } from '../support/schemas'
 import { vegaCsv } from '../support/vega'
 
 /** Fits a vega dataset, generates as many rows as it has, and scores them against it. */
@@ -117,21 +122,69 @@ describe('quality of look-alike rows (SDMetrics QualityReport formulas)', () => 
     expect(newRowSynthesis(rows([100, 200, null], ['b', 'a', 'b'])).num_matched_rows).toBe(0)
   })
 
-  // cars meets the issue's target (0.85). penguins beats SDV's GaussianCopula (0.827) and the
-  // shuffled-columns baseline (0.831) but not yet the issue's 0.90: its category-to-measurement pairs
-  // need more than one Gaussian copula (see the note on issue 10).
-  for (const [name, bar] of [['cars', 0.85], ['penguins', 0.85]] as const) {
-    it(`${name}: quality at least ${bar}, above SDV GaussianCopula (0.742 / 0.827) and shuffled columns (0.765 / 0.831)`, async () => {
+  // The issue's targets: cars ≥ 0.85 and penguins ≥ 0.90 (SDV's GaussianCopula: 0.742 and 0.827;
+  // each column shuffled on its own: 0.765 and 0.831; the real rows resampled: 0.895 and 0.953).
+  // NewRowSynthesis: ≥ 0.99 on cars; penguins' measurements sit on a 0.1 mm / 1 mm / 25 g grid, where
+  // SDMetrics' 1% tolerance matches 1–2% of real rows held out of the fit too (see the holdout test).
+  for (const [name, bar, newRows] of [['cars', 0.85, 0.99], ['penguins', 0.90, 0.97]] as const) {
+    it(`${name}: quality at least ${bar}, above SDV GaussianCopula and shuffled columns; new rows, within bounds`, async () => {
       const report = await score(name)
       const { new_row_synthesis: nrs, dcr_baseline_protection: dcr } = report.privacy!
-      console.info(name, JSON.stringify({ quality: report.quality_score, shapes: report.column_shapes, pairs: report.column_pair_trends, all_pairs: report.column_pair_trends_all_pairs, new_rows: nrs.score, dcr: dcr.score, adherence: report.adherence }))
+      console.info(name, JSON.stringify({ quality: report.quality_score, shapes: report.column_shapes, pairs: report.column_pair_trends, all_pairs: report.column_pair_trends_all_pairs, new_rows: nrs.score, dcr: dcr.score }))
       expect(report.quality_score).toBeGreaterThanOrEqual(bar)
-      // Continuous columns: look-alike rows are new rows, no nearer to the real ones than chance allows.
-      expect(nrs.score).toBeGreaterThanOrEqual(0.99)
+      expect(nrs.score).toBeGreaterThanOrEqual(newRows)
       expect(nrs.synthetic_rows).toBe(profileRows[name])
-      // Far from copies (0), though nearer the real rows than uniform noise (1), as a faithful model is.
-      expect(dcr.score).toBeGreaterThan(0.2)
+      expect(dcr.score).toBeGreaterThan(0)
       for (const [column, { score }] of Object.entries(report.adherence!)) expect(score, column).toBe(1)
     })
   }
+
+  it('continuous columns: look-alike rows are new rows (NewRowSynthesis ≥ 0.99), also when a category drives them', async () => {
+    const real = schemaOf({
+      columns: [
+        { name: 'group', kind: 'categorical', categories: [{ value: 'a', weight: 3 }, { value: 'b', weight: 2 }, { value: 'c', weight: 1 }] },
+        { name: 'x', kind: 'conditional', on: 'group', cases: [
+          { when: 'a', then: { kind: 'float', distribution: { type: 'normal', mean: 10, sd: 2 }, decimals: 3 } },
+          { when: 'b', then: { kind: 'float', distribution: { type: 'normal', mean: 20, sd: 3 }, decimals: 3 } },
+        ], default: { kind: 'float', distribution: { type: 'normal', mean: 30, sd: 1 }, decimals: 3 } },
+        { name: 'y', kind: 'float', distribution: { type: 'lognormal', mu: 3, sigma: 0.4 }, decimals: 2 },
+        { name: 'z', kind: 'float', min: 0, max: 100, decimals: 2 },
+      ],
+      correlations: [{ columns: ['x', 'y', 'z'], matrix: [[1, 0.7, 0.3], [0.7, 1, 0.2], [0.3, 0.2, 1]] }],
+    })
+    const n = 1500
+    const source = generateColumns(real, n, 11)
+    const path = join(tempDataDir('sdaas-continuous-'), 'real.csv')
+    writeFileSync(path, stringify([['group', 'x', 'y', 'z'], ...Array.from({ length: n }, (_, i) => ['group', 'x', 'y', 'z'].map(c => source.column(c)[i]))]))
+    const profile = await profileCsv(path)
+    const schema = datasetSchema.parse(await fitCsv(path, profile, 1))
+    expect(schema.correlations![0]!.on).toBe('group')
+    const generated = generateColumns(schema, n, 1)
+    const report = await fittedQuality(path, profile, Array.from({ length: n }, (_, i) => schema.columns.map(c => generated.column(c.name)[i]!)), 1)
+    expect(report.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.99)
+    expect(report.quality_score).toBeGreaterThan(0.9)
+  })
+
+  it('privacy against a holdout: fitted on half the rows, look-alike rows are no nearer to that half than the other half of the real rows is', async () => {
+    const dir = tempDataDir('sdaas-holdout-')
+    for (const name of ['cars', 'penguins'] as const) {
+      const source = vegaCsv(name)
+      const header = Object.keys(source.rows[0]!)
+      const [lo, hi] = seedWords(1)
+      const half = (keep: boolean) => source.rows.filter((_, i) => (rowHash(lo, hi, i, 7) < 0.5) === keep)
+      const path = join(dir, `${name}-train.csv`)
+      writeFileSync(path, stringify([header, ...half(true).map(r => header.map(h => r[h] ?? ''))]))
+      const profile = await profileCsv(path)
+      const schema = datasetSchema.parse(await fitCsv(path, profile, 1))
+      const generated = generateColumns(schema, 2000, 1)
+      const sample = Array.from({ length: 2000 }, (_, i) => schema.columns.map(c => generated.column(c.name)[i]!))
+      const model = (await fittedQuality(path, profile, sample, 1)).privacy!
+      const heldOut = half(false)
+      const holdout = (await fittedQuality(path, profile, heldOut.map(r => header.map(h => (r[h] ?? null) as CellValue)), 1)).privacy!
+      console.info(name, 'model', JSON.stringify(model), 'holdout', JSON.stringify(holdout))
+      // Three standard errors of the holdout's share (at least 2% matched) over its rows.
+      expect(model.new_row_synthesis.score, name).toBeGreaterThanOrEqual(holdout.new_row_synthesis.score - 3 * Math.sqrt((0.02 * 0.98) / heldOut.length))
+      expect(model.dcr_baseline_protection.median_dcr_synthetic, name).toBeGreaterThan(0.8 * holdout.dcr_baseline_protection.median_dcr_synthetic)
+    }
+  })
 })
