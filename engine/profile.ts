@@ -163,6 +163,12 @@ function detectDelimiter(head: string): string {
   return best
 }
 
+/** The profile with some columns' types overridden by name (POST /generate `source.columns`). */
+export function withTypes(profile: DatasetProfile, types: Record<string, InferredType> | undefined): DatasetProfile {
+  if (!types) return profile
+  return { ...profile, columns: profile.columns.map(c => (Object.hasOwn(types, c.name) ? { ...c, type: types[c.name]! } : c)) }
+}
+
 /** Reads, checks and profiles a CSV file. Throws DatasetError for files that are not usable CSV. */
 export async function profileCsv(path: string): Promise<DatasetProfile> {
   const handle = await open(path)

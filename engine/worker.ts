@@ -20,6 +20,7 @@ export type WorkerRequest =
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
   | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
   | { type: 'profile'; path: string }
+  | { type: 'fit'; path: string; profile: DatasetProfile }
   | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }
 
 /** The bytes around the chunks, and the chunk size the format fixes (Parquet). */
@@ -58,6 +59,8 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
         if (error instanceof DatasetError) return { result: { ok: false, message: error.message }, transfer: [] }
         throw error
       }
+    case 'fit':
+      return { result: await fitCsv(request.path, request.profile), transfer: [] }
     case 'quality':
       return { result: await fittedQuality(request.path, request.profile, request.sample), transfer: [] }
     case 'framing': {

@@ -287,14 +287,23 @@ export const templateSchema = z.strictObject({
 export const formatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet', 'sql'])
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'error', 'canceled'])
 
+/** The column types inferred from a real sample (see engine/profile.ts). */
+export const inferredTypeSchema = z.enum(['id', 'integer', 'number', 'boolean', 'categorical', 'date', 'datetime', 'email', 'name', 'phone', 'address', 'text'])
+
 const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a SQL identifier (letters, digits, _)')
 
 export const generateRequestSchema = z
   .strictObject({
     template: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a template name such as "customers"').optional(),
     schema: datasetSchema.optional(),
-    /** Look-alike rows of an uploaded dataset (POST /datasets), from the model fitted to it. */
-    source: z.strictObject({ dataset: z.uuid({ version: 'v4' }).regex(/^[0-9a-f-]+$/, 'must be a dataset id') }).optional(),
+    /**
+     * Look-alike rows of an uploaded dataset (POST /datasets), from the model fitted to it; `columns`
+     * overrides inferred types by column name (as GET /datasets/{id} lists them), refitting the model.
+     */
+    source: z.strictObject({
+      dataset: z.uuid({ version: 'v4' }).regex(/^[0-9a-f-]+$/, 'must be a dataset id'),
+      columns: z.record(z.string().min(1).max(200), inferredTypeSchema).optional(),
+    }).optional(),
     rows: z.int().min(1).max(1_000_000_000).default(1000),
     format: formatSchema.default('csv'),
     seed: z.int().min(0).max(MAX_SEED).optional(),
@@ -357,6 +366,8 @@ export type CellValue = string | number | boolean | null
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,
+  /** Jobs made from a dataset: the column types the request overrode (`source.columns`), for the quality report. */
+  source_columns: z.record(z.string(), inferredTypeSchema).optional(),
   sha256: z.string().nullable(),
   attempts: z.number(),
 })
@@ -461,8 +472,6 @@ export type ColumnReport = z.infer<typeof columnReportSchema>
 export type CategoricalReport = z.infer<typeof categoricalReportSchema>
 export type SchemaJobMetrics = z.infer<typeof schemaJobMetricsSchema>
 
-/** The column types inferred from a real sample (see engine/profile.ts). */
-export const inferredTypeSchema = z.enum(['id', 'integer', 'number', 'boolean', 'categorical', 'date', 'datetime', 'email', 'name', 'phone', 'address', 'text'])
 
 /** An uploaded real sample, as GET /datasets/:id shows it. */
 export const datasetRecordSchema = z.object({

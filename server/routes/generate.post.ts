@@ -27,6 +27,7 @@ export default defineEventHandler(async (event) => {
     finished_at: null,
     bytes: null,
     schema,
+    ...(request.source?.columns ? { source_columns: request.source.columns } : {}),
     sha256: null,
     attempts: 0,
   }

@@ -54,6 +54,39 @@ describe('look-alike rows from an uploaded dataset', () => {
   })
 })
 
+describe('overriding inferred column types', () => {
+  it('refits with the types asked in source.columns; unknown names and types are 400s naming them', async () => {
+    const penguins = vegaCsv('penguins')
+    const dataset = await (await upload(penguins.text)).json() as DatasetRecord
+    const source = (columns: Record<string, string>) => ({ source: { dataset: dataset.dataset_id, columns }, rows: 500, seed: 3 })
+
+    const unknown = await postJson('/generate', source({ 'Flipper Length (mm)': 'categorical', 'nope': 'number', 'Body Mass': 'integer' }))
+    expect(unknown.status).toBe(400)
+    const issues = (await unknown.json()).issues as { path: string; message: string }[]
+    expect(issues.map(i => i.path)).toEqual(['source.columns.nope', 'source.columns.Body Mass'])
+    expect(issues[0]!.message).toMatch(/unknown column "nope".*"Body Mass \(g\)"/)
+    const badType = await postJson('/generate', source({ Sex: 'gender' }))
+    expect(badType.status).toBe(400)
+    expect((await badType.json()).issues[0].path).toBe('source.columns.Sex')
+
+    // Flipper length as a category: only lengths seen in the data; Sex as free text: re-synthesised, not scored.
+    const id = await submit(source({ 'Flipper Length (mm)': 'categorical', 'Sex': 'text' }))
+    expect(await waitForJob(id)).toMatchObject({ status: 'done', dataset: dataset.dataset_id })
+    const lengths = new Set(penguins.rows.map(r => r['Flipper Length (mm)']))
+    const preview = await $fetch<Preview>(`/preview/${id}`, { query: { n: 200 } })
+    const flipper = preview.rows.map(r => r[4]).filter(v => v !== null)
+    expect(flipper.length).toBeGreaterThan(150)
+    for (const value of flipper) expect(lengths.has(value)).toBe(true)
+    expect(preview.rows.some(r => typeof r[6] === 'string' && r[6].split(' ').length > 2)).toBe(true)
+    const metrics = await $fetch<SchemaJobMetrics>(`/metrics/${id}`)
+    expect(metrics.quality!.columns['Flipper Length (mm)']!.metric).toBe('TVComplement')
+    expect(metrics.quality!.columns.Sex).toBeUndefined()
+    // The stored model keeps the inferred types.
+    const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    expect(JSON.stringify(model)).not.toContain('lorem.sentence')
+  })
+})
+
 describe('datasets: upload, profile, list, delete', () => {
   it('uploads a real CSV and answers 201 with its rows and inferred column types', async () => {
     const response = await upload(seattle, { 'content-type': 'text/csv', 'x-filename': 'seattle-weather.csv' })
@@ -94,6 +127,46 @@ describe('datasets: upload, profile, list, delete', () => {
     expect(response.status).toBe(413)
     expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
     expect((await fetch('/healthz')).status).toBe(200)
+  })
+
+  it('takes the file of a multipart form (a browser upload) the same way: 201, stored whole, 413 past the limit, 400 without a file', async () => {
+    const form = new FormData()
+    form.append('note', 'ignored field')
+    form.append('file', new Blob([seattle], { type: 'text/csv' }), 'seattle-weather.csv')
+    const response = await fetch('/datasets', { method: 'POST', body: form })
+    expect(response.status).toBe(201)
+    const dataset = await response.json() as DatasetRecord
+    expect(dataset).toMatchObject({ rows: 1461, bytes: seattle.byteLength, delimiter: ',', name: 'seattle-weather.csv' })
+    expect(dataset.columns.map(c => c.type)).toEqual(['date', 'number', 'number', 'number', 'number', 'categorical'])
+    expect(readFileSync(join(dataDir, 'datasets', `${dataset.dataset_id}.csv`))).toEqual(seattle)
+
+    const before = readdirSync(join(dataDir, 'datasets')).sort()
+    const big = new FormData()
+    big.append('file', new Blob([seattle, seattle, seattle], { type: 'text/csv' }), 'big.csv')
+    expect((await fetch('/datasets', { method: 'POST', body: big })).status).toBe(413)
+    // Sent chunked (no declared length): refused while streaming.
+    const encodedForm = new Response(big)
+    const contentType = encodedForm.headers.get('content-type')!
+    const encoded = new Uint8Array(await encodedForm.arrayBuffer())
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < encoded.length; i += 16_384) controller.enqueue(encoded.subarray(i, i + 16_384))
+        controller.close()
+      },
+    })
+    expect((await fetch('/datasets', { method: 'POST', headers: { 'content-type': contentType }, body: chunked, duplex: 'half' } as RequestInit)).status).toBe(413)
+    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
+
+    const noFile = new FormData()
+    noFile.append('note', 'no file here')
+    const refused = await fetch('/datasets', { method: 'POST', body: noFile })
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).issues[0].message).toMatch(/no file/)
+    const twoFiles = new FormData()
+    twoFiles.append('a', new Blob(['x,y\n1,2\n']), 'a.csv')
+    twoFiles.append('b', new Blob(['x,y\n1,2\n']), 'b.csv')
+    expect((await fetch('/datasets', { method: 'POST', body: twoFiles })).status).toBe(400)
+    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
   })
 
   it('answers 400 with the reason for unusable files, 415 for other content types, 400/404 for bad ids', async () => {
