@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs'
 import { parse } from 'csv-parse'
 import type { Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
-import { parseDateLike } from './datetime.ts'
+import { MONTH_FULL_NAMES, MONTH_NAMES, parseDateLike } from './datetime.ts'
 import { choleskyOrNull, normalQuantile } from './distributions.ts'
 import { binner, cramersV, normalScores, pearson } from './evaluate.ts'
 import { NULL_TOKENS, type DatasetProfile, type InferredType } from './profile.ts'
@@ -23,6 +23,37 @@ const KNOTS = 2001
 const MAX_COPULA_COLUMNS = 50
 /** Categories a column may have to take part in the copula. */
 const MAX_COPULA_CATEGORIES = 200
+
+/** The pattern of a date as written (`MM/DD/YYYY`, `MMM D YYYY`, `D MMMM, YYYY`, ...), if it is one the fit can write back. */
+function dateShape(text: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return 'YYYY-MM-DD'
+  if (/^\d{1,2}\/\d{1,2}\/\d{4}$/.test(text)) return 'MM/DD/YYYY'
+  const day = (digits: string) => (digits.length === 1 ? 'D' : 'DD')
+  const month = (word: string) => (MONTH_NAMES.includes(word) ? 'MMM' : MONTH_FULL_NAMES.includes(word) ? 'MMMM' : undefined)
+  let m = /^([A-Za-z]+)(\.?) (\d{1,2})(,?) (\d{4})$/.exec(text)
+  if (m && month(m[1]!)) return `${month(m[1]!)}${m[2]} ${day(m[3]!)}${m[4]} YYYY`
+  m = /^(\d{1,2}) ([A-Za-z]+)(\.?),? (\d{4})$/.exec(text)
+  if (m && month(m[2]!)) return `${day(m[1]!)} ${month(m[2]!)}${m[3]}${text.includes(',') ? ',' : ''} YYYY`
+  return undefined
+}
+
+/**
+ * The format a date column is written back in: its values' shared pattern. Days written with one
+ * digit somewhere make the day unpadded (`D`); `May` is both a short and a full month name.
+ */
+function dateFormatOf(texts: string[]): string {
+  const shapes = new Set<string>()
+  let shortNames = false
+  for (const text of new Set(texts)) {
+    const shape = dateShape(text)
+    if (!shape) return 'YYYY-MM-DD'
+    if (/\bMMM\b/.test(shape) && !/\bMay\b/.test(text)) shortNames = true
+    shapes.add(shape)
+  }
+  if (shapes.size === 1) return [...shapes][0]!
+  const unified = new Set([...shapes].map(s => (shortNames ? s : s.replace(/\bMMM\b/, 'MMMM')).replace(/\bDD\b/, 'D')))
+  return unified.size === 1 ? [...unified][0]! : 'YYYY-MM-DD'
+}
 
 /** A number as the profiler recognises them (thousands separators allowed). */
 export const parseNumber = (text: string) => Number(text.trim().replaceAll(',', ''))
@@ -103,7 +134,7 @@ function fitMarginal(type: InferredType, cells: string[], rng: RowRandom, stream
     const numbers = values.filter(Number.isFinite)
     if (!numbers.length) return undefined
     const sorted = [...numbers].sort((a, b) => a - b)
-    const format = type === 'date' ? (texts.every(t => /^\d{1,2}\/\d{1,2}\/\d{4}$/.test(t)) ? 'MM/DD/YYYY' : 'YYYY-MM-DD') : 'iso'
+    const format = type === 'date' ? dateFormatOf(texts) : 'iso'
     const output = isDate ? (type === 'date' ? 'date' : 'datetime') : type === 'number' ? 'number' : 'integer'
     const spec: Marginal = { kind: 'empirical', values: knots(sorted), output, decimals: type === 'number' ? decimalsOf(texts) : 0, ...(isDate ? { format } : {}) }
     return { spec, scores: scoresOf(values) }

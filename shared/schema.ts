@@ -141,7 +141,8 @@ const categoricalShape = {
 }
 /**
  * An instant in [start, end]; `format` is `iso` (2024-05-01T10:20:30.000Z, or with the zone's offset),
- * `epoch` (ms), `epoch_seconds`, or a pattern of YYYY MM DD HH mm ss SSS Z (offset), in `timezone`.
+ * `epoch` (ms), `epoch_seconds`, or a pattern of YYYY MM DD HH mm ss SSS Z (offset), in `timezone`
+ * (MMM and MMMM: the month's English name; D: the day without padding).
  */
 const datetimeShape = {
   kind: z.literal('datetime'),
@@ -151,7 +152,7 @@ const datetimeShape = {
   format: z.string().min(1).max(64).default('iso'),
   timezone: timeZone.default('UTC'),
 }
-/** A calendar day in [start, end] (YYYY-MM-DD), written with `format` (tokens YYYY MM DD). */
+/** A calendar day in [start, end] (YYYY-MM-DD), written with `format` (tokens YYYY MM DD, MMM MMMM D). */
 const dateShape = { kind: z.literal('date'), start: isoDate, end: isoDate, distribution: rangeDistribution.default({ type: 'uniform' }), format: z.string().min(1).max(64).default('YYYY-MM-DD') }
 /** A time of day in [start, end] (HH:mm[:ss]), written with `format` (tokens HH mm ss). */
 const timeShape = { kind: z.literal('time'), start: clockTime, end: clockTime, distribution: rangeDistribution.default({ type: 'uniform' }), format: z.string().min(1).max(64).default('HH:mm:ss') }

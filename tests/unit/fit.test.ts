@@ -1,10 +1,13 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { datasetSchema, type DatasetSchema } from '#shared/schema'
 import { ksTest, normalScores, pearson } from '~~/engine/evaluate'
-import { parseDateLike } from '~~/engine/datetime'
+import { dateFormatter, parseDateLike } from '~~/engine/datetime'
 import { columnNames, fitCsv } from '~~/engine/fit'
 import { profileCsv } from '~~/engine/profile'
 import { generateColumns } from '../support/schemas'
+import { tempDataDir } from '../support/data-dir'
 import { vegaCsv } from '../support/vega'
 
 async function fitted(name: 'cars' | 'penguins') {
@@ -109,5 +112,33 @@ describe('fitting a Gaussian copula to a real sample', () => {
     expect(columnNames(['Body Mass (g)', 'Body Mass (g)', '2nd', 'Ünïcode', ''])).toEqual(['Body_Mass_g', 'Body_Mass_g_2', '_2nd', 'Unicode', 'column'])
     const day = Date.UTC(1998, 5, 12)
     for (const text of ['1998-06-12', '6/12/1998', 'Jun 12 1998', 'June 12, 1998', '12 Jun 1998']) expect(parseDateLike(text), text).toBe(day)
+  })
+  it('writes dates with month names back in the source\'s format (MMM, MMMM, unpadded days)', async () => {
+    expect(dateFormatter('MMM D YYYY')(Date.UTC(1998, 5, 5))).toBe('Jun 5 1998')
+    expect(dateFormatter('MMMM DD, YYYY')(Date.UTC(1998, 8, 12))).toBe('September 12, 1998')
+    expect(dateFormatter('D MMM YYYY')(Date.UTC(2001, 0, 31))).toBe('31 Jan 2001')
+    const dir = tempDataDir('sdaas-dates-')
+    const days = Array.from({ length: 300 }, (_, i) => Date.UTC(1998, 0, 1) + i * 86_400_000 * 1.3)
+    const cases: [string, (ms: number) => string, RegExp][] = [
+      ['MMM D YYYY', dateFormatter('MMM D YYYY'), /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [1-9]\d? \d{4}$/],
+      ['MMMM D, YYYY', dateFormatter('MMMM D, YYYY'), /^(January|February|March|April|May|June|July|August|September|October|November|December) [1-9]\d?, \d{4}$/],
+      ['DD MMM YYYY', dateFormatter('DD MMM YYYY'), /^\d{2} [A-Z][a-z]{2} \d{4}$/],
+    ]
+    for (const [format, write, shape] of cases) {
+      const path = join(dir, `${format.replace(/\W/g, '_')}.csv`)
+      writeFileSync(path, `when,amount\n${days.map((d, i) => `"${write(Math.floor(d / 86_400_000) * 86_400_000)}",${i % 17}`).join('\n')}\n`)
+      const profile = await profileCsv(path)
+      expect(profile.columns[0]!.type, format).toBe('date')
+      const schema = datasetSchema.parse(await fitCsv(path, profile, 1))
+      expect(schema.columns[0], format).toMatchObject({ kind: 'empirical', output: 'date', format })
+      const when = generate(schema, 500)('when').filter(v => v !== null) as string[]
+      expect(when.length).toBe(500)
+      for (const value of when) {
+        expect(value, format).toMatch(shape)
+        const ms = parseDateLike(value)
+        expect(ms).toBeGreaterThanOrEqual(Math.floor(days[0]! / 86_400_000) * 86_400_000)
+        expect(ms).toBeLessThanOrEqual(days.at(-1)!)
+      }
+    }
   })
 })
