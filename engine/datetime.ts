@@ -152,6 +152,8 @@ const monthOf = (name: string) => MONTH_INDEX.get(name.toLowerCase()) ?? MONTH_I
 /** Epoch ms of a date as the profiler recognises them (ISO, MM/DD/YYYY, `Jun 12 1998`, `12 Jun 1998`); NaN otherwise. */
 export function parseDateLike(text: string): number {
   const value = text.trim()
+  // The common case first: an ISO instant with its zone, as written by `iso` formats.
+  if (value.length >= 20 && value.charCodeAt(10) === 84 /* T */ && /(Z|[+-]\d\d:?\d\d)$/.test(value)) return Date.parse(value)
   let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
   if (m) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value)

@@ -275,34 +275,81 @@ export function frequencies(values: string[]): Map<string, number> {
   return counts
 }
 
-/** Bins a numeric value by the real column's 10 equal-width bins (as SDMetrics discretises). */
-export function binner(real: number[]): (x: number) => string {
-  let lo = Infinity
-  let hi = -Infinity
-  for (const x of real) {
-    if (x < lo) lo = x
-    if (x > hi) hi = x
+/**
+ * Codes for contingency tables, as SDMetrics discretises: categories by label (in order of first
+ * appearance, the real values first), numbers by the real column's 10 equal-width bins; -1 for a
+ * missing value. `size` is the number of codes so far.
+ */
+export function contingencyCoder(kind: 'numerical' | 'categorical', real: ArrayLike<number | string | null>): { code: (v: number | string | null) => number; size: () => number } {
+  if (kind === 'numerical') {
+    let lo = Infinity
+    let hi = -Infinity
+    for (let i = 0; i < real.length; i++) {
+      const x = real[i]
+      if (typeof x !== 'number' || !Number.isFinite(x)) continue
+      if (x < lo) lo = x
+      if (x > hi) hi = x
+    }
+    const width = (hi - lo) / 10 || 1
+    return { code: v => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.min(9, Math.floor((v - lo) / width))) : -1), size: () => 10 }
   }
-  const width = (hi - lo) / 10 || 1
-  return x => String(Math.max(0, Math.min(9, Math.floor((x - lo) / width))))
+  const dictionary = new Map<string, number>()
+  const code = (v: number | string | null) => {
+    if (v === null) return -1
+    const label = String(v)
+    let c = dictionary.get(label)
+    if (c === undefined) dictionary.set(label, (c = dictionary.size))
+    return c
+  }
+  for (let i = 0; i < real.length; i++) code(real[i]!)
+  return { code, size: () => dictionary.size }
 }
 
-/** Cramér's V of two label columns over the rows where both are present (0 when either has one label). */
-export function cramersV(a: (string | null)[], b: (string | null)[]): number {
-  const rows: [string, string][] = []
-  for (let i = 0; i < a.length; i++) if (a[i] !== null && b[i] !== null) rows.push([a[i]!, b[i]!])
-  const n = rows.length
-  if (!n) return 0
-  const ca = frequencies(rows.map(r => r[0]))
-  const cb = frequencies(rows.map(r => r[1]))
-  const cab = frequencies(rows.map(r => `${r[0]}\u0000${r[1]}`))
-  let chi2 = 0
-  for (const [ka, pa] of ca) {
-    for (const [kb, pb] of cb) {
-      const expected = pa * pb
-      chi2 += ((cab.get(`${ka}\u0000${kb}`) ?? 0) - expected) ** 2 / expected
+/** Shares of each (a, b) code pair over the rows where both are present, keyed a × sizeB + b. */
+export function jointShares(a: Int32Array, sizeA: number, b: Int32Array, sizeB: number): Map<number, number> {
+  const shares = new Map<number, number>()
+  let n = 0
+  if (sizeA * sizeB <= 1 << 16) {
+    // Small tables (the usual case) count in a typed array.
+    const counts = new Float64Array(sizeA * sizeB)
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!
+      const y = b[i]!
+      if (x >= 0 && y >= 0) {
+        counts[x * sizeB + y]!++
+        n++
+      }
     }
+    for (let k = 0; k < counts.length; k++) if (counts[k]) shares.set(k, counts[k]! / n)
+    return shares
   }
-  const k = Math.min(ca.size, cb.size) - 1
-  return k > 0 ? Math.sqrt(chi2 / k) : 0
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!
+    const y = b[i]!
+    if (x < 0 || y < 0) continue
+    const key = x * sizeB + y
+    shares.set(key, (shares.get(key) ?? 0) + 1)
+    n++
+  }
+  for (const [key, count] of shares) shares.set(key, count / n)
+  return shares
+}
+
+/** Cramér's V from joint shares: φ² = Σ p(a,b)² / (p(a) p(b)) − 1 over the observed cells, V = √(φ² / (min(ka, kb) − 1)). */
+export function cramersVOf(shares: Map<number, number>, sizeB: number): number {
+  const pa = new Map<number, number>()
+  const pb = new Map<number, number>()
+  for (const [key, p] of shares) {
+    const x = Math.floor(key / sizeB)
+    const y = key - x * sizeB
+    pa.set(x, (pa.get(x) ?? 0) + p)
+    pb.set(y, (pb.get(y) ?? 0) + p)
+  }
+  let phi2 = -1
+  for (const [key, p] of shares) {
+    const x = Math.floor(key / sizeB)
+    phi2 += (p * p) / (pa.get(x)! * pb.get(key - x * sizeB)!)
+  }
+  const k = Math.min(pa.size, pb.size) - 1
+  return k > 0 ? Math.sqrt(Math.max(0, phi2) / k) : 0
 }

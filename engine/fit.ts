@@ -11,7 +11,7 @@ import { parse } from 'csv-parse'
 import type { Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
 import { MONTH_FULL_NAMES, MONTH_NAMES, parseDateLike } from './datetime.ts'
 import { choleskyOrNull, normalQuantile } from './distributions.ts'
-import { binner, cramersV, normalScores, pearson } from './evaluate.ts'
+import { contingencyCoder, cramersVOf, jointShares, normalScores, pearson } from './evaluate.ts'
 import { NULL_TOKENS, type DatasetProfile, type InferredType } from './profile.ts'
 import { RowRandom, rowHash, seedWords } from './random.ts'
 
@@ -82,7 +82,15 @@ function knots(sorted: number[], count = KNOTS): number[] {
   })
 }
 
-const decimalsOf = (texts: string[]) => Math.min(6, Math.max(0, ...texts.map(t => (/\.(\d+)$/.exec(t.trim().replaceAll(',', ''))?.[1]?.length ?? 0))))
+/** Digits after the decimal point, the most any value has (at most 6). */
+function decimalsOf(texts: string[]): number {
+  let decimals = 0
+  for (const t of texts) {
+    const dot = t.lastIndexOf('.')
+    if (dot >= 0 && /^\d+$/.test(t.slice(dot + 1))) decimals = Math.max(decimals, t.length - dot - 1)
+  }
+  return Math.min(6, decimals)
+}
 
 /** The shape of an identifier as a pattern: letters → `?`/`@`, digits → `#`, the rest literal. */
 function idPattern(values: string[]): string | undefined {
@@ -133,7 +141,7 @@ function fitMarginal(type: InferredType, cells: string[], rng: RowRandom, stream
     const values = texts.map(t => (isDate ? parseDateLike(t) : parseNumber(t)))
     const numbers = values.filter(Number.isFinite)
     if (!numbers.length) return undefined
-    const sorted = [...numbers].sort((a, b) => a - b)
+    const sorted = Array.from(Float64Array.from(numbers).sort())
     const format = type === 'date' ? dateFormatOf(texts) : 'iso'
     const output = isDate ? (type === 'date' ? 'date' : 'datetime') : type === 'number' ? 'number' : 'integer'
     const spec: Marginal = { kind: 'empirical', values: knots(sorted), output, decimals: type === 'number' ? decimalsOf(texts) : 0, ...(isDate ? { format } : {}) }
@@ -188,13 +196,13 @@ const MAX_SPLIT_CATEGORIES = 10
 /** Mean Cramér's V with the other copula columns above which a categorical column splits the rows. */
 const SPLIT_ASSOCIATION = 0.3
 
-/** The cells as labels for Cramér's V: categories as they are, numbers and dates in 10 equal-width bins (as the quality report cuts them). */
-function labelsOf(fitted: Fitted): (string | null)[] {
-  if (fitted.column.kind === 'categorical') return fitted.cells.map(c => (NULL_TOKENS.has(c) ? null : c))
+/** The cells as contingency codes for Cramér's V: categories as they are, numbers and dates in 10 equal-width bins (as the quality report cuts them). */
+function codesOf(fitted: Fitted): { codes: Int32Array; size: number } {
+  const categorical = fitted.column.kind === 'categorical'
   const dates = fitted.column.kind === 'empirical' && (fitted.column.output === 'date' || fitted.column.output === 'datetime') && !/^epoch/.test(fitted.column.format ?? '')
-  const values = fitted.cells.map(c => (NULL_TOKENS.has(c) ? Number.NaN : dates ? parseDateLike(c) : parseNumber(c)))
-  const bin = binner(values.filter(Number.isFinite))
-  return values.map(v => (Number.isFinite(v) ? bin(v) : null))
+  const values = fitted.cells.map(c => (NULL_TOKENS.has(c) ? null : categorical ? c : dates ? parseDateLike(c) : parseNumber(c)))
+  const coder = contingencyCoder(categorical ? 'categorical' : 'numerical', values)
+  return { codes: Int32Array.from(values, coder.code), size: coder.size() }
 }
 
 /**
@@ -205,12 +213,16 @@ function labelsOf(fitted: Fitted): (string | null)[] {
 function chooseSplit(inCopula: Fitted[]): Fitted | undefined {
   const candidates = inCopula.filter(f => f.column.kind === 'categorical' && f.column.categories.length >= 2 && f.column.categories.length <= MAX_SPLIT_CATEGORIES)
   if (!candidates.length || inCopula.length < 3) return undefined
-  const labels = new Map(inCopula.map(f => [f, labelsOf(f)]))
+  const coded = new Map(inCopula.map(f => [f, codesOf(f)]))
   let best: Fitted | undefined
   let bestAssociation = SPLIT_ASSOCIATION
   for (const candidate of candidates) {
     const others = inCopula.filter(f => f !== candidate)
-    const association = others.reduce((sum, f) => sum + cramersV(labels.get(candidate)!, labels.get(f)!), 0) / others.length
+    const a = coded.get(candidate)!
+    const association = others.reduce((sum, f) => {
+      const b = coded.get(f)!
+      return sum + cramersVOf(jointShares(a.codes, a.size, b.codes, b.size), b.size)
+    }, 0) / others.length
     if (association > bestAssociation) {
       best = candidate
       bestAssociation = association

@@ -90,15 +90,22 @@ function observe(tally: Tally, raw: string): void {
     else tally.capped = true
     if (tally.examples.length < EXAMPLES) tally.examples.push(value)
   }
-  if (INTEGER.test(value)) tally.integer++
-  if (NUMBER.test(value)) tally.number++
-  if (BOOLEAN.has(value.toLowerCase())) tally.boolean++
-  if (ISO_DATE.test(value) || US_DATE.test(value) || WORDY_DATE.test(value)) tally.date++
-  else if (ISO_DATETIME.test(value)) tally.datetime++
-  if (EMAIL.test(value)) tally.email++
-  if (PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
-  if (PERSON_NAME.test(value)) tally.personName++
-  if (UUID.test(value)) tally.uuid++
+  // Cheap checks of the first character and the length skip patterns that cannot match (millions of cells).
+  const first = value.charCodeAt(0)
+  const digit = first >= 48 && first <= 57
+  if ((digit || first === 43 || first === 45 || first === 46) && NUMBER.test(value)) {
+    tally.number++
+    if (INTEGER.test(value)) tally.integer++
+  }
+  if (value.length <= 5 && BOOLEAN.has(value.toLowerCase())) tally.boolean++
+  if ((digit && (ISO_DATE.test(value) || US_DATE.test(value))) || (value.length <= 20 && WORDY_DATE.test(value))) tally.date++
+  else if (digit && ISO_DATETIME.test(value)) tally.datetime++
+  if (value.includes('@') && EMAIL.test(value)) tally.email++
+  if ((digit || first === 40 || first === 41 || first === 43 || first === 45 || first === 46) && PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
+  if ((first >= 65 && first <= 90) || first > 127) {
+    if (PERSON_NAME.test(value)) tally.personName++
+  }
+  if (value.length === 36 && UUID.test(value)) tally.uuid++
 }
 
 const ID_NAME = /^(id|uuid|key)$|_id$|Id$|_key$|^id_/i

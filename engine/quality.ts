@@ -9,7 +9,7 @@
  */
 
 import type { CellValue, QualityReport } from '../shared/schema.ts'
-import { binner, cramersV, frequencies, pearson } from './evaluate.ts'
+import { contingencyCoder, cramersVOf, frequencies, jointShares } from './evaluate.ts'
 import { parseDateLike } from './datetime.ts'
 import { parseNumber, readRows } from './fit.ts'
 import { NULL_TOKENS, type DatasetProfile } from './profile.ts'
@@ -35,11 +35,19 @@ export interface QualityColumn {
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN)
-const numbers = (xs: (number | string | null)[]) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+/** The finite numbers among some values. */
+function numbers(xs: (number | string | null)[]): Float64Array {
+  let n = 0
+  for (const x of xs) if (typeof x === 'number' && Number.isFinite(x)) n++
+  const out = new Float64Array(n)
+  let k = 0
+  for (const x of xs) if (typeof x === 'number' && Number.isFinite(x)) out[k++] = x
+  return out
+}
 const labels = (xs: (number | string | null)[]) => xs.filter(x => x !== null).map(String)
 
 /** 1 − the two-sample KS statistic. */
-export function ksComplement(real: number[], synthetic: number[]): number {
+export function ksComplement(real: number[] | Float64Array, synthetic: number[] | Float64Array): number {
   const a = Float64Array.from(real).sort()
   const b = Float64Array.from(synthetic).sort()
   let i = 0
@@ -63,15 +71,8 @@ export function tvComplement(real: string[], synthetic: string[]): number {
   return 1 - sum / 2
 }
 
-/** Joint frequencies of two label columns over the rows where both are present. */
-function joint(a: (string | null)[], b: (string | null)[]): Map<string, number> {
-  const pairs: string[] = []
-  for (let i = 0; i < a.length; i++) if (a[i] !== null && b[i] !== null) pairs.push(`${a[i]}\u0000${b[i]}`)
-  return frequencies(pairs)
-}
-
 /** BoundaryAdherence: the share of synthetic values (missing ones dropped) within the real min..max. */
-export function boundaryAdherence(real: number[], synthetic: number[]): number {
+export function boundaryAdherence(real: number[] | Float64Array, synthetic: number[] | Float64Array): number {
   let lo = Infinity
   let hi = -Infinity
   for (const x of real) {
@@ -101,11 +102,16 @@ export function categoryAdherence(real: (string | null)[], synthetic: (string | 
 
 /** `k` of `n` row indexes picked by a seeded hash (all of them when n <= k), ascending. */
 function seededSubset(n: number, k: number, seed: number, salt: number): number[] {
-  const all = Array.from({ length: n }, (_, i) => i)
-  if (n <= k) return all
+  if (n <= k) return Array.from({ length: n }, (_, i) => i)
   const [lo, hi] = seedWords(seed)
-  const priority = Float64Array.from(all, i => rowHash(lo, hi, i, salt))
-  return all.sort((a, b) => priority[a]! - priority[b]!).slice(0, k).sort((a, b) => a - b)
+  const priority = new Float64Array(n)
+  for (let i = 0; i < n; i++) priority[i] = rowHash(lo, hi, i, salt)
+  // The k lowest priorities: only the rows under a generous threshold are sorted.
+  for (let threshold = Math.min(1, (1.5 * k) / n + 1e-3); ; threshold = Math.min(1, threshold * 2)) {
+    const candidates: number[] = []
+    for (let i = 0; i < n; i++) if (priority[i]! < threshold) candidates.push(i)
+    if (candidates.length >= k || threshold === 1) return candidates.sort((a, b) => priority[a]! - priority[b]!).slice(0, k).sort((a, b) => a - b)
+  }
 }
 
 /** Rows as columns of numbers (NaN for missing) and category codes (-1 for missing). */
@@ -317,57 +323,140 @@ export function dcrBaselineProtection(columns: QualityColumn[], seed = 0): NonNu
   }
 }
 
-/** The quality report of synthetic columns against real ones (`seed` picks the privacy metrics' subsets). */
-export function qualityReport(columns: QualityColumn[], seed = 0): QualityReport {
-  const columnScores: QualityReport['columns'] = {}
-  for (const column of columns) {
-    columnScores[column.name] = column.kind === 'numerical'
-      ? { metric: 'KSComplement', score: ksComplement(numbers(column.real), numbers(column.synthetic)) }
-      : { metric: 'TVComplement', score: tvComplement(labels(column.real), labels(column.synthetic)) }
+/** A column as numbers (NaN where missing or not a number) for correlations. */
+function asNumbers(values: (number | string | null)[]): Float64Array {
+  const out = new Float64Array(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    out[i] = typeof v === 'number' ? v : Number.NaN
   }
+  return out
+}
+
+/** Codes of values, in a typed array. */
+function codeAll(values: (number | string | null)[], code: (v: number | string | null) => number): Int32Array {
+  const out = new Int32Array(values.length)
+  for (let i = 0; i < values.length; i++) out[i] = code(values[i]!)
+  return out
+}
+
+/** A column as contingency codes (categories by label, numbers by the real column's 10 bins; -1 where missing). */
+function codes(column: QualityColumn): { real: Int32Array; synthetic: Int32Array; size: number } {
+  const coder = contingencyCoder(column.kind, column.real)
+  const real = codeAll(column.real, coder.code)
+  return { real, synthetic: codeAll(column.synthetic, coder.code), size: coder.size() }
+}
+
+/** Pearson correlation over the rows where both numbers are present (one pass, shifted by the first pair for precision). */
+function pearsonPresent(x: Float64Array, y: Float64Array): number {
+  let n = 0
+  let x0 = Number.NaN
+  let y0 = Number.NaN
+  let sx = 0
+  let sy = 0
+  let sxx = 0
+  let syy = 0
+  let sxy = 0
+  for (let i = 0; i < x.length; i++) {
+    let a = x[i]!
+    let b = y[i]!
+    if (a - a !== 0 || b - b !== 0) continue // NaN or infinite
+    if (n === 0) {
+      x0 = a
+      y0 = b
+    }
+    a -= x0
+    b -= y0
+    n++
+    sx += a
+    sy += b
+    sxx += a * a
+    syy += b * b
+    sxy += a * b
+  }
+  if (n < 2) return 0
+  const saa = sxx - (sx * sx) / n
+  const sbb = syy - (sy * sy) / n
+  const sab = sxy - (sx * sy) / n
+  return saa > 0 && sbb > 0 ? Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb))) : 0
+}
+
+/** A numeric column ready for correlations: when no value is missing, centred on its mean with its sum of squares. */
+interface Centred {
+  values: Float64Array
+  centred?: { values: Float64Array; squares: number }
+}
+
+function centred(values: Float64Array): Centred {
+  let sum = 0
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (v - v !== 0) return { values } // a missing (or infinite) value: pairwise-complete rows per pair
+    sum += v
+  }
+  const mean = sum / values.length
+  const out = new Float64Array(values.length)
+  let squares = 0
+  for (let i = 0; i < values.length; i++) {
+    const d = values[i]! - mean
+    out[i] = d
+    squares += d * d
+  }
+  return { values, centred: { values: out, squares } }
+}
+
+/** Pearson correlation of two columns over the rows where both are present (one multiply-add per row when neither misses a value). */
+function correlation(x: Centred, y: Centred): number {
+  if (!x.centred || !y.centred || x.values.length < 2) return pearsonPresent(x.values, y.values)
+  const a = x.centred.values
+  const b = y.centred.values
+  let sab = 0
+  for (let i = 0; i < a.length; i++) sab += a[i]! * b[i]!
+  const denominator = Math.sqrt(x.centred.squares * y.centred.squares)
+  return denominator > 0 ? Math.max(-1, Math.min(1, sab / denominator)) : 0
+}
+
+/**
+ * The quality report of synthetic columns against real ones (`seed` picks the privacy metrics'
+ * subsets). Columns are coded once as typed arrays, so a million synthetic rows score in seconds.
+ */
+export function qualityReport(columns: QualityColumn[], seed = 0): QualityReport {
+  const finite = columns.map(c => (c.kind === 'numerical' ? { real: numbers(c.real), synthetic: numbers(c.synthetic) } : undefined))
+  const columnScores: QualityReport['columns'] = {}
+  columns.forEach((column, i) => {
+    const values = finite[i]
+    columnScores[column.name] = values
+      ? { metric: 'KSComplement', score: ksComplement(values.real, values.synthetic) }
+      : { metric: 'TVComplement', score: tvComplement(labels(column.real), labels(column.synthetic)) }
+  })
+  const coded = columns.map(codes)
+  const numeric = columns.map(c => (c.kind === 'numerical' ? { real: centred(asNumbers(c.real)), synthetic: centred(asNumbers(c.synthetic)) } : undefined))
   const pairs: QualityReport['pairs'] = {}
   for (let i = 0; i < columns.length; i++) {
     for (let j = i + 1; j < columns.length; j++) {
-      const a = columns[i]!
-      const b = columns[j]!
-      const key = `${a.name}|${b.name}`
-      if (a.kind === 'numerical' && b.kind === 'numerical') {
-        const both = (xs: typeof a.real, ys: typeof b.real) => {
-          const px: number[] = []
-          const py: number[] = []
-          xs.forEach((x, k) => {
-            const y = ys[k]
-            if (typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y)) {
-              px.push(x)
-              py.push(y)
-            }
-          })
-          return pearson(px, py)
-        }
-        const realR = both(a.real, b.real)
-        const synthR = both(a.synthetic, b.synthetic)
+      const key = `${columns[i]!.name}|${columns[j]!.name}`
+      const [x, y] = [numeric[i], numeric[j]]
+      if (x && y) {
+        const realR = correlation(x.real, y.real)
+        const synthR = correlation(x.synthetic, y.synthetic)
         pairs[key] = { metric: 'CorrelationSimilarity', score: 1 - Math.abs(realR - synthR) / 2, real_association: realR, related: Math.abs(realR) > 0.5 }
         continue
       }
-      const asLabels = (column: QualityColumn, side: 'real' | 'synthetic') => {
-        if (column.kind === 'categorical') return column[side].map(v => (v === null ? null : String(v)))
-        const bin = binner(numbers(column.real))
-        return column[side].map(v => (typeof v === 'number' && Number.isFinite(v) ? bin(v) : null))
-      }
-      const realA = asLabels(a, 'real')
-      const realB = asLabels(b, 'real')
-      const p = joint(realA, realB)
-      const q = joint(asLabels(a, 'synthetic'), asLabels(b, 'synthetic'))
+      const [a, b] = [coded[i]!, coded[j]!]
+      const p = jointShares(a.real, a.size, b.real, b.size)
+      const q = jointShares(a.synthetic, a.size, b.synthetic, b.size)
       let sum = 0
-      for (const k of new Set([...p.keys(), ...q.keys()])) sum += Math.abs((p.get(k) ?? 0) - (q.get(k) ?? 0))
-      const v = cramersV(realA, realB)
+      for (const [k, share] of p) sum += Math.abs(share - (q.get(k) ?? 0))
+      for (const [k, share] of q) if (!p.has(k)) sum += share
+      const v = cramersVOf(p, b.size)
       pairs[key] = { metric: 'ContingencySimilarity', score: 1 - sum / 2, real_association: v, related: v > 0.3 }
     }
   }
   const adherence: NonNullable<QualityReport['adherence']> = {}
-  for (const column of columns) {
-    adherence[column.name] = column.kind === 'numerical'
-      ? { metric: 'BoundaryAdherence', score: boundaryAdherence(numbers(column.real), numbers(column.synthetic)) }
+  for (const [i, column] of columns.entries()) {
+    const values = finite[i]
+    adherence[column.name] = values
+      ? { metric: 'BoundaryAdherence', score: boundaryAdherence(values.real, values.synthetic) }
       : { metric: 'CategoryAdherence', score: categoryAdherence(column.real.map(v => (v === null ? null : String(v))), column.synthetic.map(v => (v === null ? null : String(v)))) }
   }
   const shapes = mean(Object.values(columnScores).map(c => c.score))
@@ -404,12 +493,16 @@ export async function fittedQuality(path: string, profile: DatasetProfile, sampl
     const epoch = column.type === 'datetime' && column.examples.every(e => /^\d{10}(\d{3})?$/.test(e))
     const asValue = (v: unknown): number | string | null => {
       if (v === null || v === undefined) return null
-      const text = String(v).trim()
+      // Generated numbers (and epoch dates) need no parsing.
+      if (typeof v === 'number' && kind === 'numerical' && (!isDate || epoch)) return v
+      const text = typeof v === 'string' ? v.trim() : String(v)
       if (NULL_TOKENS.has(text)) return null
       if (kind === 'categorical') return text
       return isDate && !epoch ? parseDateLike(text) : parseNumber(text)
     }
-    columns.push({ name: column.name, kind, real: real.map(r => asValue(r[i])), synthetic: sample.map(r => asValue(r[i])) })
+    const synthetic = new Array<number | string | null>(sample.length)
+    for (let r = 0; r < sample.length; r++) synthetic[r] = asValue(sample[r]![i])
+    columns.push({ name: column.name, kind, real: real.map(r => asValue(r[i])), synthetic })
   })
   return qualityReport(columns, seed)
 }
