@@ -12,7 +12,7 @@ import type { Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
 import { MONTH_FULL_NAMES, MONTH_NAMES, parseDateLike } from './datetime.ts'
 import { choleskyOrNull, normalQuantile } from './distributions.ts'
 import { contingencyCoder, cramersVOf, jointShares, normalScores, pearson } from './evaluate.ts'
-import { NULL_TOKENS, type DatasetProfile, type InferredType } from './profile.ts'
+import { NULL_TOKENS, profileCsv, type DatasetProfile, type InferredType } from './profile.ts'
 import { RowRandom, rowHash, seedWords } from './random.ts'
 
 /** Rows a fit reads at most (a seeded sample of larger files). */
@@ -98,20 +98,57 @@ function idPattern(values: string[]): string | undefined {
   return shapes.size === 1 ? [...shapes][0] : undefined
 }
 
+/**
+ * A seeded sample of at most FIT_ROWS rows, fed row by row: the rows with the lowest seeded hashes,
+ * so the same rows whatever reads the file, in bounded memory.
+ */
+export class RowSample {
+  private readonly seed: [number, number]
+  private kept: { priority: number; cells: string[] }[] = []
+  private threshold = 1
+
+  constructor(seed: number) {
+    this.seed = seedWords(seed)
+  }
+
+  /** Offers data row `index` (from 0). */
+  add(cells: string[], index: number): void {
+    // Hashed from 1, as fitted samples always were: the same seed keeps giving the same model.
+    const priority = rowHash(this.seed[0], this.seed[1], index + 1, 0xf17)
+    if (priority >= this.threshold) return
+    this.kept.push({ priority, cells })
+    if (this.kept.length >= 2 * FIT_ROWS) {
+      this.kept = this.sorted().slice(0, FIT_ROWS)
+      this.threshold = this.kept.at(-1)!.priority
+    }
+  }
+
+  private sorted() {
+    return this.kept.sort((a, b) => a.priority - b.priority)
+  }
+
+  /** The sampled rows, in sample order. */
+  rows(): string[][] {
+    return this.sorted().slice(0, FIT_ROWS).map(k => k.cells)
+  }
+}
+
 /** Reads the rows to fit: all of them, or a seeded sample of FIT_ROWS past that. */
 export async function readRows(path: string, profile: DatasetProfile, seed: number): Promise<string[][]> {
-  const [lo, hi] = seedWords(seed)
-  const threshold = Math.min(1, (1.25 * FIT_ROWS) / profile.rows)
-  const kept: { priority: number; cells: string[] }[] = []
-  let row = -1
+  const sample = new RowSample(seed)
+  let row = -2
   const parser = createReadStream(path).pipe(parse({ delimiter: profile.delimiter, bom: true, skip_empty_lines: true }))
   for await (const record of parser as AsyncIterable<string[]>) {
-    if (row++ < 0) continue
-    const priority = rowHash(lo, hi, row, 0xf17)
-    if (priority < threshold) kept.push({ priority, cells: record })
+    if (++row >= 0) sample.add(record, row)
   }
-  kept.sort((a, b) => a.priority - b.priority)
-  return kept.slice(0, FIT_ROWS).map(k => k.cells)
+  return sample.rows()
+}
+
+/** Profiles a CSV and fits a model to it, reading the file once (what an upload does). */
+export async function profileAndFit(path: string, seed = 0): Promise<{ profile: DatasetProfile; model: DatasetSchema }> {
+  const sample = new RowSample(seed)
+  const profile = await profileCsv(path, (cells, index) => sample.add(cells, index))
+  return { profile, model: await fitCsv(path, profile, seed, sample.rows()) }
 }
 
 /** What a copula column's values are drawn from: a marginal fitted to some rows. */
@@ -232,8 +269,8 @@ function chooseSplit(inCopula: Fitted[]): Fitted | undefined {
 }
 
 /** Fits a Gaussian copula to a profiled CSV; the result is a schema for look-alike rows. */
-export async function fitCsv(path: string, profile: DatasetProfile, seed = 0): Promise<DatasetSchema> {
-  const rows = await readRows(path, profile, seed)
+export async function fitCsv(path: string, profile: DatasetProfile, seed = 0, sampled?: string[][]): Promise<DatasetSchema> {
+  const rows = sampled ?? await readRows(path, profile, seed)
   const names = columnNames(profile.columns.map(c => c.name))
   const rng = new RowRandom(seed)
   const fitted: Fitted[] = profile.columns.map((profiled, index) => {

@@ -176,8 +176,11 @@ export function withTypes(profile: DatasetProfile, types: Record<string, Inferre
   return { ...profile, columns: profile.columns.map(c => (Object.hasOwn(types, c.name) ? { ...c, type: types[c.name]! } : c)) }
 }
 
-/** Reads, checks and profiles a CSV file. Throws DatasetError for files that are not usable CSV. */
-export async function profileCsv(path: string): Promise<DatasetProfile> {
+/**
+ * Reads, checks and profiles a CSV file. Throws DatasetError for files that are not usable CSV.
+ * `onRow` sees every data row (index from 0) in the same pass, e.g. to keep a sample for fitting.
+ */
+export async function profileCsv(path: string, onRow?: (cells: string[], index: number) => void): Promise<DatasetProfile> {
   const handle = await open(path)
   let head: string
   try {
@@ -212,6 +215,7 @@ export async function profileCsv(path: string): Promise<DatasetProfile> {
         tallies = header.map(newTally)
         continue
       }
+      onRow?.(record, rows)
       rows++
       for (let i = 0; i < record.length; i++) observe(tallies[i]!, record[i]!)
     }

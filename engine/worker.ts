@@ -9,9 +9,9 @@ import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } 
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
-import { DatasetError, profileCsv, type DatasetProfile } from './profile.ts'
+import { DatasetError, type DatasetProfile } from './profile.ts'
 import { fittedQuality } from './quality.ts'
-import { fitCsv } from './fit.ts'
+import { fitCsv, profileAndFit } from './fit.ts'
 
 /** What the pool asks a worker. */
 export type WorkerRequest =
@@ -52,8 +52,7 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
       return { result: await checkSchema(request.schema, request.rows, request.seed), transfer: [] }
     case 'profile':
       try {
-        const profile = await profileCsv(request.path)
-        return { result: { ok: true, profile, model: await fitCsv(request.path, profile) }, transfer: [] }
+        return { result: { ok: true, ...(await profileAndFit(request.path)) }, transfer: [] }
       }
       catch (error) {
         if (error instanceof DatasetError) return { result: { ok: false, message: error.message }, transfer: [] }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { datasetSchema, type DatasetSchema } from '#shared/schema'
 import { ksTest, normalScores, pearson } from '~~/engine/evaluate'
 import { dateFormatter, parseDateLike } from '~~/engine/datetime'
-import { columnNames, fitCsv } from '~~/engine/fit'
+import { columnNames, FIT_ROWS, fitCsv, profileAndFit, readRows } from '~~/engine/fit'
 import { profileCsv } from '~~/engine/profile'
 import { generateColumns } from '../support/schemas'
 import { tempDataDir } from '../support/data-dir'
@@ -140,5 +140,17 @@ describe('fitting a Gaussian copula to a real sample', () => {
         expect(ms).toBeLessThanOrEqual(days.at(-1)!)
       }
     }
+  })
+  it('samples the same seeded rows whether it reads the file once with the profile or again on its own', async () => {
+    const path = join(tempDataDir('sdaas-sample-'), 'big.csv')
+    const n = FIT_ROWS + 12_345
+    writeFileSync(path, `x,label\n${Array.from({ length: n }, (_, i) => `${(i * 7919) % 100_003},${['a', 'b', 'c'][i % 3]}`).join('\n')}\n`)
+    const once = await profileAndFit(path, 3)
+    expect(once.profile.rows).toBe(n)
+    const rows = await readRows(path, once.profile, 3)
+    expect(rows.length).toBe(FIT_ROWS)
+    expect(await fitCsv(path, once.profile, 3)).toEqual(once.model)
+    // Another seed, another sample.
+    expect((await readRows(path, once.profile, 4)).slice(0, 50)).not.toEqual(rows.slice(0, 50))
   })
 })
