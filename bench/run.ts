@@ -4,8 +4,13 @@
  * csv-stringify) for the same customers columns, in the same run on the same machine. Each run gets
  * a fresh process, so its peak RSS (the kernel's VmHWM, worker threads included) is its own.
  *
- *   npm run bench                          # customers CSV at 1M and 10M rows, Parquet at 1M, baseline at 1M
- *   npm run bench -- --quick               # 1M rows only
+ * Then, in a process of its own, fitting: a synthesised CSV of 100,000 rows × 20 columns profiled and
+ * fitted as POST /datasets does, and the quality report of 1,000,000 rows generated from the model
+ * against it.
+ *
+ *   npm run bench                          # customers CSV at 1M and 10M rows, Parquet at 1M, baseline at 1M, fitting
+ *   npm run bench -- --quick               # 1M rows only (and fitting)
+ *   npm run bench -- --phase fit           # fitting only
  */
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -16,6 +21,13 @@ import { parseArgs } from 'node:util'
 import { faker } from '@faker-js/faker'
 import { stringify } from 'csv-stringify'
 import { ensureBuild, startBuiltServer } from '../scripts/built-server.ts'
+import { datasetSchema, type CellValue } from '../shared/schema.ts'
+import { compileSchema } from '../engine/columns.ts'
+import { profileAndFit } from '../engine/fit.ts'
+import { loadLocale } from '../engine/locales.ts'
+import { csvField } from '../engine/formats.ts'
+import { fittedQuality } from '../engine/quality.ts'
+import { RowRandom } from '../engine/random.ts'
 
 interface Result {
   run: string
@@ -59,6 +71,81 @@ async function baseline(rows: number): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
+/** The table the fitting phase fits: 20 columns of every fitted kind, some of them correlated. */
+const FIT_SOURCE = datasetSchema.parse({
+  columns: [
+    { name: 'region', kind: 'categorical', categories: ['north', 'south', 'east', 'west', 'centre'].map((value, i) => ({ value, weight: i + 1 })) },
+    { name: 'segment', kind: 'categorical', categories: ['consumer', 'small_business', 'enterprise', 'public'].map(value => ({ value })) },
+    { name: 'plan', kind: 'categorical', categories: [{ value: 'free', weight: 6 }, { value: 'pro', weight: 3 }, { value: 'team', weight: 1 }] },
+    { name: 'active', kind: 'boolean', probability: 0.8 },
+    { name: 'rating', kind: 'integer', min: 1, max: 5 },
+    { name: 'age', kind: 'integer', min: 18, max: 90, distribution: { type: 'normal', mean: 41, sd: 12 } },
+    { name: 'income', kind: 'float', distribution: { type: 'lognormal', mu: 10.8, sigma: 0.5 }, decimals: 2 },
+    { name: 'balance', kind: 'float', min: -500, max: 25000, distribution: { type: 'gamma', shape: 2, scale: 1500 }, decimals: 2, null_rate: 0.05 },
+    { name: 'score', kind: 'float', min: 0, max: 1, distribution: { type: 'beta', alpha: 2, beta: 5 }, decimals: 4 },
+    { name: 'visits', kind: 'integer', min: 0, distribution: { type: 'poisson', lambda: 12 } },
+    { name: 'tenure_days', kind: 'integer', min: 0, max: 3650 },
+    { name: 'latitude', kind: 'float', min: 35, max: 60, decimals: 5 },
+    { name: 'longitude', kind: 'float', min: -10, max: 30, decimals: 5 },
+    { name: 'temperature', kind: 'float', distribution: { type: 'normal', mean: 14, sd: 6 }, decimals: 1 },
+    { name: 'spend', kind: 'float', min: 0, distribution: { type: 'gamma', shape: 3, scale: 40 }, decimals: 2 },
+    { name: 'items', kind: 'integer', min: 1, max: 40, distribution: { type: 'exponential', rate: 0.2 } },
+    { name: 'discount', kind: 'float', min: 0, max: 0.5, decimals: 3, null_rate: 0.2 },
+    { name: 'weight_kg', kind: 'float', distribution: { type: 'normal', mean: 75, sd: 14 }, decimals: 1 },
+    { name: 'signup', kind: 'date', start: '2018-01-01', end: '2025-06-30' },
+    { name: 'last_seen', kind: 'datetime', start: '2025-01-01T00:00:00Z', end: '2025-06-30T23:59:59Z' },
+  ],
+  correlations: [{ columns: ['age', 'income', 'spend', 'tenure_days', 'weight_kg'], matrix: [[1, 0.5, 0.3, 0.4, 0.2], [0.5, 1, 0.6, 0.3, 0], [0.3, 0.6, 1, 0.2, 0], [0.4, 0.3, 0.2, 1, 0], [0.2, 0, 0, 0, 1]] }],
+})
+
+/** Rows of a schema, generated in this thread. */
+function rowsOf(schema: typeof FIT_SOURCE, rows: number, seed: number): CellValue[][] {
+  const compiled = compileSchema(schema, { rows, seed })
+  const rng = new RowRandom(seed)
+  return Array.from({ length: rows }, (_, row) => {
+    const cells = new Array<CellValue>(schema.columns.length)
+    compiled.fillRow(rng, row, cells)
+    return cells
+  })
+}
+
+/** The fitting phase, in a process of its own: profile + fit of 100k × 20, quality of 1M generated rows. */
+async function fitPhase(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sdaas-bench-fit-'))
+  await loadLocale('en')
+  try {
+    const path = join(dir, 'real.csv')
+    const realRows = 100_000
+    const out = createWriteStream(path)
+    out.write(`${FIT_SOURCE.columns.map(c => c.name).join(',')}\n`)
+    for (const cells of rowsOf(FIT_SOURCE, realRows, 1)) {
+      if (!out.write(`${cells.map(v => csvField(v)).join(',')}\n`)) await once(out, 'drain')
+    }
+    out.end()
+    await once(out, 'close')
+    const timed = async <T>(run: () => Promise<T> | T): Promise<[T, number]> => {
+      const started = performance.now()
+      const result = await run()
+      return [result, (performance.now() - started) / 1000]
+    }
+    const [{ profile, model }, fitSeconds] = await timed(() => profileAndFit(path, 1))
+    const syntheticRows = 1_000_000
+    const [sample, generateSeconds] = await timed(() => rowsOf(datasetSchema.parse(model), syntheticRows, 2))
+    const [report, qualitySeconds] = await timed(() => fittedQuality(path, profile, sample, 1))
+    const mb = statSync(path).size / 1e6
+    console.table([
+      { step: `profile + fit ${realRows.toLocaleString('en-US')} rows × ${profile.columns.length} columns, ${mb.toFixed(1)} MB (POST /datasets' work; target < 5 s)`, seconds: fitSeconds.toFixed(2) },
+      { step: `generate ${syntheticRows.toLocaleString('en-US')} rows from the model (1 thread, in memory)`, seconds: generateSeconds.toFixed(2) },
+      { step: `quality report of ${syntheticRows.toLocaleString('en-US')} rows vs the real sample (target < 10 s)`, seconds: qualitySeconds.toFixed(2) },
+    ])
+    const { new_row_synthesis: nrs, dcr_baseline_protection: dcr } = report.privacy!
+    console.log(`quality ${report.quality_score.toFixed(3)} (shapes ${report.column_shapes.toFixed(3)}, pair trends ${report.column_pair_trends.toFixed(3)}), new rows ${nrs.score.toFixed(4)}, DCR baseline protection ${dcr.score?.toFixed(3)}; real rows ${report.real_rows.toLocaleString('en-US')}, synthetic ${report.synthetic_rows.toLocaleString('en-US')}; peak RSS ${peakRssMb(process.pid).toFixed(0)} MB`)
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** One job through the built server: submit to done. */
 async function jobRun(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
@@ -84,6 +171,7 @@ async function jobRun(label: string, body: Record<string, unknown>, port: number
 }
 
 if (args.phase === 'baseline') await baseline(Number(args.rows))
+else if (args.phase === 'fit') await fitPhase()
 else {
   ensureBuild()
   const baselineRows = 1_000_000
@@ -108,4 +196,7 @@ else {
     'peak RSS MB': r.peakRssMb.toFixed(0),
     'vs baseline': `${(rate(r) / rate(base)).toFixed(2)}x`,
   })))
+  console.log('\nFitting (its own process):')
+  const fit = spawnSync(process.execPath, [import.meta.filename, '--phase', 'fit'], { stdio: 'inherit' })
+  if (fit.status !== 0) throw new Error('fitting phase failed')
 }

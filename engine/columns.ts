@@ -191,7 +191,7 @@ function parseTemplate(template: string, at: Path): TemplateToken[] {
 }
 
 /** Kinds whose value can come from the copula's uniform for the column. */
-const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time', 'empirical', 'categorical', 'boolean'])
+const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time', 'empirical', 'categorical', 'boolean', 'conditional'])
 
 // ---- compile ----------------------------------------------------------------------------------
 
@@ -457,11 +457,12 @@ function compileColumn(column: Column, ctx: Context, columnIndex: number, unifor
   if (column.kind === 'conditional') {
     if (column.unique) throw new SchemaError([{ path: [...at, 'unique'], message: 'unique is not available for conditional columns' }])
     const cases = new Map<CellValue, CompiledValue>()
-    const compiledCases = column.cases.map((c, i) => compileValue(c.then, ctx, [...at, 'cases', i, 'then'], fromStream))
+    // In a correlation group, the chosen case draws from the copula.
+    const compiledCases = column.cases.map((c, i) => compileValue(c.then, ctx, [...at, 'cases', i, 'then'], uniform))
     column.cases.forEach((c, i) => {
       for (const value of Array.isArray(c.when) ? c.when : [c.when]) if (!cases.has(value)) cases.set(value, compiledCases[i]!)
     })
-    const fallback = column.default ? compileValue(column.default, ctx, [...at, 'default'], fromStream) : undefined
+    const fallback = column.default ? compileValue(column.default, ctx, [...at, 'default'], uniform) : undefined
     const all = [...compiledCases, ...(fallback ? [fallback] : [])]
     const onName = column.on
     const types = new Set(all.map(c => c.type))
@@ -511,21 +512,36 @@ interface CopulaGroup {
   columns: number[]
   /** Lower-triangular Cholesky factor, row-major. */
   factor: Float64Array
+  /** A conditioned group: only for rows whose column `on` holds one of `when`. */
+  on?: number
+  when?: Set<CellValue>
 }
 
 function compileCorrelations(schema: DatasetSchema, index: Map<string, number>): CopulaGroup[] {
-  const used = new Map<number, number>()
+  /** Per column, the groups it is in so far: with their `on` column and `when` values. */
+  const used = new Map<number, { g: number; on?: number; when?: Set<CellValue> }[]>()
   return (schema.correlations ?? []).map((group, g) => {
     const at: Path = ['schema', 'correlations', g]
     const n = group.columns.length
+    let on: number | undefined
+    let when: Set<CellValue> | undefined
+    if (group.on !== undefined) {
+      on = index.get(group.on)
+      if (on === undefined) throw new SchemaError([{ path: [...at, 'on'], message: `unknown column "${group.on}"` }])
+      if (group.columns.includes(group.on)) throw new SchemaError([{ path: [...at, 'on'], message: `"${group.on}" cannot be both a column of the group and the one it is conditioned on` }])
+      when = new Set(Array.isArray(group.when) ? group.when : [group.when!])
+    }
     const columns = group.columns.map((name, k) => {
       const i = index.get(name)
       if (i === undefined) throw new SchemaError([{ path: [...at, 'columns', k], message: `unknown column "${name}"` }])
       const column = schema.columns[i]!
-      if (!COPULA_KINDS.has(column.kind)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is a ${column.kind} column; correlations take integer, float, datetime, date, time, empirical, categorical or boolean columns` }])
+      if (!COPULA_KINDS.has(column.kind)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is a ${column.kind} column; correlations take integer, float, datetime, date, time, empirical, categorical, boolean or conditional columns` }])
       if (column.unique) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is unique and cannot also be correlated` }])
-      if (used.has(i)) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is already in correlation group ${used.get(i)}` }])
-      used.set(i, g)
+      const before = used.get(i) ?? []
+      // Several groups only when all are conditioned on the same column, on disjoint values.
+      const clash = before.find(b => on === undefined || b.on !== on || [...when!].some(v => b.when!.has(v)))
+      if (clash) throw new SchemaError([{ path: [...at, 'columns', k], message: `"${name}" is already in correlation group ${clash.g}${on !== undefined && clash.on === on ? ' for the same value of its on column' : ''}` }])
+      used.set(i, [...before, { g, on, when }])
       return i
     })
     const { matrix } = group
@@ -539,8 +555,25 @@ function compileCorrelations(schema: DatasetSchema, index: Map<string, number>):
     }
     const factor = choleskyOrNull(matrix)
     if (!factor) throw new SchemaError([{ path: [...at, 'matrix'], message: `is not positive definite, so no data can have these correlations between ${names}` }])
-    return { columns, factor }
+    return { columns, factor, on, when }
   })
+}
+
+/** Draws a group's correlated normals and stores their uniforms for its columns. */
+function drawGroup(group: CopulaGroup, rng: RowRandom, z: Float64Array, uniforms: Float64Array): void {
+  const n = group.columns.length
+  for (let k = 0; k < n; k++) z[k] = normalQuantile(rng.next())
+  for (let r = 0; r < n; r++) {
+    let x = 0
+    for (let c = 0; c <= r; c++) x += group.factor[r * n + c]! * z[c]!
+    uniforms[group.columns[r]!] = normalCdf(x)
+  }
+}
+
+/** What happens once a column that conditioned groups are `on` has its value: the matching group draws, the other columns of those groups draw on their own. */
+interface Trigger {
+  groups: CopulaGroup[]
+  columns: number[]
 }
 
 /** A schema compiled for generation. */
@@ -571,7 +604,21 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const copulaSlot = new Map<number, number>()
   copula.forEach(group => group.columns.forEach(i => copulaSlot.set(i, i)))
   const columns = schema.columns.map((column, i) => compileColumn(column, ctx, i, copulaSlot.has(i) ? s => s.uniforms[i]! : fromStream))
+  // Columns of conditioned groups come after the column the groups are on.
+  const triggerOf = new Map<number, Trigger>()
+  copula.forEach((group, g) => {
+    if (group.on === undefined) return
+    const trigger = triggerOf.get(group.on) ?? { groups: [], columns: [] }
+    trigger.groups.push(group)
+    for (const i of group.columns) {
+      if (!trigger.columns.includes(i)) trigger.columns.push(i)
+      columns[i]!.references.push({ name: schema.columns[group.on]!.name, path: ['schema', 'correlations', g, 'on'] })
+    }
+    triggerOf.set(group.on, trigger)
+  })
+  const unconditioned = copula.filter(group => group.on === undefined)
   const order = dependencyOrder(columns, index)
+  const triggers = order.map(i => triggerOf.get(i))
   const samplers = order.map(i => columns[i]!.sampler)
   const nullRates = Float64Array.from(order, i => columns[i]!.nullRate)
   const orderIndex = Int32Array.from(order)
@@ -584,18 +631,17 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
     state.rng = rng
     state.row = row
     state.cells = cells
-    for (const group of copula) {
-      const n = group.columns.length
-      for (let k = 0; k < n; k++) z[k] = normalQuantile(rng.next())
-      for (let r = 0; r < n; r++) {
-        let x = 0
-        for (let c = 0; c <= r; c++) x += group.factor[r * n + c]! * z[c]!
-        state.uniforms[group.columns[r]!] = normalCdf(x)
-      }
-    }
+    for (const group of unconditioned) drawGroup(group, rng, z, state.uniforms)
     for (let k = 0; k < samplers.length; k++) {
       const nullRate = nullRates[k]!
-      cells[orderIndex[k]!] = nullRate > 0 && rng.next() < nullRate ? null : samplers[k]!(state)
+      const value = nullRate > 0 && rng.next() < nullRate ? null : samplers[k]!(state)
+      cells[orderIndex[k]!] = value
+      const trigger = triggers[k]
+      if (trigger) {
+        const group = trigger.groups.find(g => g.when!.has(value))
+        for (const i of trigger.columns) state.uniforms[i] = rng.next()
+        if (group) drawGroup(group, rng, z, state.uniforms)
+      }
     }
   }
 

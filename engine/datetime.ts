@@ -1,11 +1,12 @@
 /**
- * Dates and times as the schema writes them: patterns of YYYY MM DD HH mm ss SSS Z, ISO 8601 in any
+ * Dates and times as the schema writes them: patterns of YYYY MMMM MMM MM DD D HH mm ss SSS Z, ISO 8601 in any
  * IANA time zone (offsets computed with Intl and cached per quarter hour), epoch numbers.
  */
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 export const DAY_MS = 86_400_000
-const TOKENS = /YYYY|SSS|MM|DD|HH|mm|ss|Z/g
+/** Tokens, longest first: MMMM and MMM are month names, D the day without padding. */
+const TOKENS = /YYYY|SSS|MMMM|MMM|MM|DD|D|HH|mm|ss|Z/g
 
 /** Wall-clock fields of an instant in a zone, plus that zone's offset in minutes. */
 interface Wall {
@@ -63,8 +64,11 @@ function renderPattern(pattern: string, wall: Wall): string {
   return pattern.replace(TOKENS, (token) => {
     switch (token) {
       case 'YYYY': return pad(wall.year, 4)
+      case 'MMMM': return MONTH_FULL_NAMES[wall.month - 1]!
+      case 'MMM': return MONTH_NAMES[wall.month - 1]!
       case 'MM': return pad(wall.month)
       case 'DD': return pad(wall.day)
+      case 'D': return String(wall.day)
       case 'HH': return pad(wall.hour)
       case 'mm': return pad(wall.minute)
       case 'ss': return pad(wall.second)
@@ -76,7 +80,7 @@ function renderPattern(pattern: string, wall: Wall): string {
 
 /** True when a format string is one of the named formats or contains at least one token. */
 export function isValidDatetimeFormat(format: string): boolean {
-  return format === 'iso' || format === 'epoch' || format === 'epoch_seconds' || /YYYY|MM|DD|HH|mm|ss|SSS|Z/.test(format)
+  return format === 'iso' || format === 'epoch' || format === 'epoch_seconds' || /YYYY|MM|D|HH|mm|ss|SSS|Z/.test(format)
 }
 
 /**
@@ -141,7 +145,7 @@ export function datetimeFormatter(format: string, timeZone: string): (ms: number
   return ms => renderPattern(format, wallOf(ms, offsetOf(ms)))
 }
 
-/** Formats a day (epoch ms of its UTC midnight) with YYYY MM DD tokens. */
+/** Formats a day (epoch ms of its UTC midnight) with YYYY MMMM MMM MM DD D tokens. */
 export function dateFormatter(format: string): (ms: number) => string {
   if (format === 'YYYY-MM-DD') return ms => isoString(ms).slice(0, 10)
   return ms => renderPattern(format, wallOf(ms, 0))
@@ -158,3 +162,26 @@ export function timeFormatter(format: string): (seconds: number) => string {
   return seconds => renderPattern(format, { year: 1970, month: 1, day: 1, hour: Math.floor(seconds / 3600), minute: Math.floor(seconds / 60) % 60, second: seconds % 60, ms: 0, offsetMinutes: 0 })
 }
 
+
+/** English month names, as the `MMMM` and `MMM` tokens write them and dates like `Jun 12 1998` spell them. */
+export const MONTH_FULL_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+export const MONTH_NAMES = MONTH_FULL_NAMES.map(m => m.slice(0, 3))
+const MONTH_INDEX = new Map<string, number>([...MONTH_NAMES.map((m, i) => [m.toLowerCase(), i] as const), ['sept', 8]])
+const monthOf = (name: string) => MONTH_INDEX.get(name.toLowerCase()) ?? MONTH_INDEX.get(name.slice(0, 3).toLowerCase())
+
+/** Epoch ms of a date as the profiler recognises them (ISO, MM/DD/YYYY, `Jun 12 1998`, `12 Jun 1998`); NaN otherwise. */
+export function parseDateLike(text: string): number {
+  const value = text.trim()
+  // The common case first: an ISO instant with its zone, as written by `iso` formats.
+  if (value.length >= 20 && value.charCodeAt(10) === 84 /* T */ && /(Z|[+-]\d\d:?\d\d)$/.test(value)) return Date.parse(value)
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (m) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value)
+  if (m) return Date.UTC(+m[3]!, +m[1]! - 1, +m[2]!)
+  m = /^([a-z]+)\.? (\d{1,2}),? (\d{4})$/i.exec(value)
+  if (m && monthOf(m[1]!) !== undefined) return Date.UTC(+m[3]!, monthOf(m[1]!)!, +m[2]!)
+  m = /^(\d{1,2}) ([a-z]+)\.? (\d{4})$/i.exec(value)
+  if (m && monthOf(m[2]!) !== undefined) return Date.UTC(+m[3]!, monthOf(m[2]!)!, +m[1]!)
+  const iso = /T.*([Zz]|[+-]\d\d:?\d\d)$/.test(value) || !/[T ]\d/.test(value) ? value : `${value.replace(' ', 'T')}Z`
+  return Date.parse(iso)
+}

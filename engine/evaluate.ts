@@ -5,9 +5,9 @@
  */
 /// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat'
-import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, TestResult } from '../shared/schema.ts'
+import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, TestResult, ValueSpec } from '../shared/schema.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
-import { DAY_MS, secondsOfDay } from './datetime.ts'
+import { DAY_MS, parseDateLike, secondsOfDay } from './datetime.ts'
 import { normalQuantile } from './distributions.ts'
 import type { GenerationSummary } from './generate.ts'
 
@@ -65,7 +65,7 @@ interface TestableLaw {
  * How a written date/time value maps back to the grid it was drawn on: the number it stands for (ms,
  * or seconds for times) and how wide a step of the grid one written value covers.
  */
-function writtenValue(column: Extract<Column, { kind: 'datetime' | 'date' | 'time' }>): { toNumber(v: CellValue): number; width: number } | undefined {
+function writtenValue(column: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { toNumber(v: CellValue): number; width: number } | undefined {
   if (column.kind === 'date') return column.format === 'YYYY-MM-DD' ? { toNumber: v => Date.parse(String(v)), width: DAY_MS } : undefined
   if (column.kind === 'time') return column.format === 'HH:mm:ss' ? { toNumber: v => secondsOfDay(String(v)), width: 1 } : undefined
   if (column.format === 'iso') return { toNumber: v => Date.parse(String(v)), width: 1 }
@@ -75,7 +75,7 @@ function writtenValue(column: Extract<Column, { kind: 'datetime' | 'date' | 'tim
 }
 
 /** The declared CDF pair of a column whose values can be tested with KS, as numbers. */
-function declaredLaw(column: Column): TestableLaw | undefined {
+function declaredLaw(column: Column | ValueSpec): TestableLaw | undefined {
   if (column.kind === 'integer' || column.kind === 'float') {
     const law = numericLaw(column)
     if (column.kind === 'float') return { at: law.cdf, before: law.cdf, toNumber: Number }
@@ -170,6 +170,18 @@ export function pearson(a: number[], b: number[]): number {
   return saa && sbb ? sab / Math.sqrt(saa * sbb) : 0
 }
 
+/** A value as the number a copula orders it by: categories (and booleans) by their declared position. */
+function copulaNumber(spec: Column | ValueSpec): (v: CellValue) => number {
+  if (spec.kind === 'categorical') {
+    const position = new Map<CellValue, number>(spec.categories.map((c, k) => [c.value, k]))
+    return v => position.get(v) ?? Number.NaN
+  }
+  if (spec.kind === 'boolean') return v => (v === true ? 0 : 1)
+  // Fitted dates are written in the source's format: read back in it (epoch numbers as they are).
+  if (spec.kind === 'empirical' && (spec.output === 'date' || spec.output === 'datetime') && !/^epoch/.test(spec.format ?? '')) return v => parseDateLike(String(v))
+  return declaredLaw(spec)?.toNumber ?? Number
+}
+
 /** The quality report of a schema job. */
 export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSummary): SchemaJobMetrics {
   const { sample, rows } = summary
@@ -216,19 +228,24 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
 
   const correlations = (schema.correlations ?? []).map((group) => {
     const indexes = group.columns.map(name => schema.columns.findIndex(c => c.name === name))
+    const on = group.on === undefined ? -1 : schema.columns.findIndex(c => c.name === group.on)
+    const when = new Set<CellValue>(Array.isArray(group.when) ? group.when : [group.when ?? null])
     // Numbers as written; categories (and booleans) by their position in the declared order, which is
-    // how the copula gives them slices of [0, 1].
+    // how the copula gives them slices of [0, 1]; a conditional column as its case for the row.
     const toNumbers = indexes.map((i) => {
       const column = schema.columns[i]!
-      if (column.kind === 'categorical') {
-        const position = new Map<CellValue, number>(column.categories.map((c, k) => [c.value, k]))
-        return (v: CellValue) => position.get(v) ?? Number.NaN
+      if (column.kind !== 'conditional') return copulaNumber(column)
+      const cases = new Map<CellValue, (v: CellValue) => number>()
+      for (const c of column.cases) {
+        const convert = copulaNumber(c.then)
+        for (const value of Array.isArray(c.when) ? c.when : [c.when]) if (!cases.has(value)) cases.set(value, convert)
       }
-      if (column.kind === 'boolean') return (v: CellValue) => (v === true ? 0 : 1)
-      return declaredLaw(column)?.toNumber ?? Number
+      const fallback = column.default ? copulaNumber(column.default) : Number
+      const onIndex = schema.columns.findIndex(c => c.name === column.on)
+      return (v: CellValue, row: CellValue[]) => (cases.get(row[onIndex] ?? null) ?? fallback)(v)
     })
-    const rowsWithValues = sample.filter(r => indexes.every(i => r[i] !== null))
-    const scores = indexes.map((i, k) => normalScores(rowsWithValues.map(r => toNumbers[k]!(r[i]!))))
+    const rowsWithValues = sample.filter(r => (on < 0 || when.has(r[on] ?? null)) && indexes.every(i => r[i] !== null))
+    const scores = indexes.map((i, k) => normalScores(rowsWithValues.map(r => toNumbers[k]!(r[i]!, r))))
     const achieved = scores.map(a => scores.map(b => pearson(a, b)))
     const maxError = Math.max(...achieved.flatMap((row, r) => row.map((v, c) => Math.abs(v - group.matrix[r]![c]!))))
     return { columns: group.columns, requested: group.matrix, achieved, max_abs_error: maxError, sample_size: rowsWithValues.length }
@@ -248,4 +265,91 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     correlations,
     privacy_lite: { sample_size: sample.length, duplicate_rows: duplicateRows, duplicate_rate: sample.length ? duplicateRows / sample.length : 0 },
   }
+}
+
+/** Share of each distinct value. */
+export function frequencies(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
+  for (const [k, c] of counts) counts.set(k, c / values.length)
+  return counts
+}
+
+/**
+ * Codes for contingency tables, as SDMetrics discretises: categories by label (in order of first
+ * appearance, the real values first), numbers by the real column's 10 equal-width bins; -1 for a
+ * missing value. `size` is the number of codes so far.
+ */
+export function contingencyCoder(kind: 'numerical' | 'categorical', real: ArrayLike<number | string | null>): { code: (v: number | string | null) => number; size: () => number } {
+  if (kind === 'numerical') {
+    let lo = Infinity
+    let hi = -Infinity
+    for (let i = 0; i < real.length; i++) {
+      const x = real[i]
+      if (typeof x !== 'number' || !Number.isFinite(x)) continue
+      if (x < lo) lo = x
+      if (x > hi) hi = x
+    }
+    const width = (hi - lo) / 10 || 1
+    return { code: v => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.min(9, Math.floor((v - lo) / width))) : -1), size: () => 10 }
+  }
+  const dictionary = new Map<string, number>()
+  const code = (v: number | string | null) => {
+    if (v === null) return -1
+    const label = String(v)
+    let c = dictionary.get(label)
+    if (c === undefined) dictionary.set(label, (c = dictionary.size))
+    return c
+  }
+  for (let i = 0; i < real.length; i++) code(real[i]!)
+  return { code, size: () => dictionary.size }
+}
+
+/** Shares of each (a, b) code pair over the rows where both are present, keyed a × sizeB + b. */
+export function jointShares(a: Int32Array, sizeA: number, b: Int32Array, sizeB: number): Map<number, number> {
+  const shares = new Map<number, number>()
+  let n = 0
+  if (sizeA * sizeB <= 1 << 16) {
+    // Small tables (the usual case) count in a typed array.
+    const counts = new Float64Array(sizeA * sizeB)
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!
+      const y = b[i]!
+      if (x >= 0 && y >= 0) {
+        counts[x * sizeB + y]!++
+        n++
+      }
+    }
+    for (let k = 0; k < counts.length; k++) if (counts[k]) shares.set(k, counts[k]! / n)
+    return shares
+  }
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!
+    const y = b[i]!
+    if (x < 0 || y < 0) continue
+    const key = x * sizeB + y
+    shares.set(key, (shares.get(key) ?? 0) + 1)
+    n++
+  }
+  for (const [key, count] of shares) shares.set(key, count / n)
+  return shares
+}
+
+/** Cramér's V from joint shares: φ² = Σ p(a,b)² / (p(a) p(b)) − 1 over the observed cells, V = √(φ² / (min(ka, kb) − 1)). */
+export function cramersVOf(shares: Map<number, number>, sizeB: number): number {
+  const pa = new Map<number, number>()
+  const pb = new Map<number, number>()
+  for (const [key, p] of shares) {
+    const x = Math.floor(key / sizeB)
+    const y = key - x * sizeB
+    pa.set(x, (pa.get(x) ?? 0) + p)
+    pb.set(y, (pb.get(y) ?? 0) + p)
+  }
+  let phi2 = -1
+  for (const [key, p] of shares) {
+    const x = Math.floor(key / sizeB)
+    phi2 += (p * p) / (pa.get(x)! * pb.get(key - x * sizeB)!)
+  }
+  const k = Math.min(pa.size, pb.size) - 1
+  return k > 0 ? Math.sqrt(Math.max(0, phi2) / k) : 0
 }

@@ -119,6 +119,11 @@ export class WorkerPool {
     return this.request({ type: 'profile', path }, true)
   }
 
+  /** Fits a model to a profiled CSV (engine/fit.ts), e.g. with column types a request overrode. */
+  fit(path: string, profile: DatasetProfile): Promise<DatasetSchema> {
+    return this.request({ type: 'fit', path, profile }, true)
+  }
+
   /** Scores a job's sampled rows against the dataset its model was fitted to (engine/quality.ts). */
   quality(path: string, profile: DatasetProfile, sample: CellValue[][]): Promise<QualityReport> {
     return this.request({ type: 'quality', path, profile, sample })

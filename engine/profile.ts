@@ -91,15 +91,22 @@ function observe(tally: Tally, raw: string): void {
     else tally.capped = true
     if (tally.examples.length < EXAMPLES) tally.examples.push(value)
   }
-  if (INTEGER.test(value)) tally.integer++
-  if (NUMBER.test(value)) tally.number++
-  if (BOOLEAN.has(value.toLowerCase())) tally.boolean++
-  if (ISO_DATE.test(value) || US_DATE.test(value) || WORDY_DATE.test(value)) tally.date++
-  else if (ISO_DATETIME.test(value)) tally.datetime++
-  if (EMAIL.test(value)) tally.email++
-  if (PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
-  if (PERSON_NAME.test(value)) tally.personName++
-  if (UUID.test(value)) tally.uuid++
+  // Cheap checks of the first character and the length skip patterns that cannot match (millions of cells).
+  const first = value.charCodeAt(0)
+  const digit = first >= 48 && first <= 57
+  if ((digit || first === 43 || first === 45 || first === 46) && NUMBER.test(value)) {
+    tally.number++
+    if (INTEGER.test(value)) tally.integer++
+  }
+  if (value.length <= 5 && BOOLEAN.has(value.toLowerCase())) tally.boolean++
+  if ((digit && (ISO_DATE.test(value) || US_DATE.test(value))) || (value.length <= 20 && WORDY_DATE.test(value))) tally.date++
+  else if (digit && ISO_DATETIME.test(value)) tally.datetime++
+  if (value.includes('@') && EMAIL.test(value)) tally.email++
+  if ((digit || first === 40 || first === 41 || first === 43 || first === 45 || first === 46) && PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
+  if ((first >= 65 && first <= 90) || first > 127) {
+    if (PERSON_NAME.test(value)) tally.personName++
+  }
+  if (value.length === 36 && UUID.test(value)) tally.uuid++
 }
 
 const ID_NAME = /^(id|uuid|key)$|_id$|Id$|_key$|^id_/i
@@ -165,8 +172,17 @@ function detectDelimiter(head: string): string {
   return best
 }
 
-/** Reads, checks and profiles a CSV file. Throws DatasetError for files that are not usable CSV. */
-export async function profileCsv(path: string): Promise<DatasetProfile> {
+/** The profile with some columns' types overridden by name (POST /generate `source.columns`). */
+export function withTypes(profile: DatasetProfile, types: Record<string, InferredType> | undefined): DatasetProfile {
+  if (!types) return profile
+  return { ...profile, columns: profile.columns.map(c => (Object.hasOwn(types, c.name) ? { ...c, type: types[c.name]! } : c)) }
+}
+
+/**
+ * Reads, checks and profiles a CSV file. Throws DatasetError for files that are not usable CSV.
+ * `onRow` sees every data row (index from 0) in the same pass, e.g. to keep a sample for fitting.
+ */
+export async function profileCsv(path: string, onRow?: (cells: string[], index: number) => void): Promise<DatasetProfile> {
   const handle = await open(path)
   let head: string
   try {
@@ -204,6 +220,7 @@ export async function profileCsv(path: string): Promise<DatasetProfile> {
         tallies = header.map(newTally)
         continue
       }
+      onRow?.(record, rows)
       rows++
       for (let i = 0; i < record.length; i++) observe(tallies[i]!, record[i]!)
     }

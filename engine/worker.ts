@@ -12,9 +12,9 @@ import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
 import { WORKER_NICE } from './pool.ts'
-import { DatasetError, profileCsv, type DatasetProfile } from './profile.ts'
+import { DatasetError, type DatasetProfile } from './profile.ts'
 import { fittedQuality } from './quality.ts'
-import { fitCsv } from './fit.ts'
+import { fitCsv, profileAndFit } from './fit.ts'
 
 /** What the pool asks a worker. */
 export type WorkerRequest =
@@ -23,6 +23,7 @@ export type WorkerRequest =
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
   | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
   | { type: 'profile'; path: string }
+  | { type: 'fit'; path: string; profile: DatasetProfile }
   | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }
 
 /** The bytes around the chunks, and the chunk size the format fixes (Parquet). */
@@ -54,13 +55,14 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
       return { result: await checkSchema(request.schema, request.rows, request.seed), transfer: [] }
     case 'profile':
       try {
-        const profile = await profileCsv(request.path)
-        return { result: { ok: true, profile, model: await fitCsv(request.path, profile) }, transfer: [] }
+        return { result: { ok: true, ...(await profileAndFit(request.path)) }, transfer: [] }
       }
       catch (error) {
         if (error instanceof DatasetError) return { result: { ok: false, message: error.message }, transfer: [] }
         throw error
       }
+    case 'fit':
+      return { result: await fitCsv(request.path, request.profile), transfer: [] }
     case 'quality':
       return { result: await fittedQuality(request.path, request.profile, request.sample), transfer: [] }
     case 'framing': {

@@ -153,7 +153,8 @@ const categoricalShape = {
 }
 /**
  * An instant in [start, end]; `format` is `iso` (2024-05-01T10:20:30.000Z, or with the zone's offset),
- * `epoch` (ms), `epoch_seconds`, or a pattern of YYYY MM DD HH mm ss SSS Z (offset), in `timezone`.
+ * `epoch` (ms), `epoch_seconds`, or a pattern of YYYY MM DD HH mm ss SSS Z (offset), in `timezone`
+ * (MMM and MMMM: the month's English name; D: the day without padding).
  */
 const datetimeShape = {
   kind: z.literal('datetime'),
@@ -163,7 +164,7 @@ const datetimeShape = {
   format: z.string().min(1).max(64).default('iso'),
   timezone: timeZone.default('UTC'),
 }
-/** A calendar day in [start, end] (YYYY-MM-DD), written with `format` (tokens YYYY MM DD). */
+/** A calendar day in [start, end] (YYYY-MM-DD), written with `format` (tokens YYYY MM DD, MMM MMMM D). */
 const dateShape = { kind: z.literal('date'), start: isoDate, end: isoDate, distribution: rangeDistribution.default({ type: 'uniform' }), format: z.string().min(1).max(64).default('YYYY-MM-DD') }
 /** A time of day in [start, end] (HH:mm[:ss]), written with `format` (tokens HH mm ss). */
 const timeShape = { kind: z.literal('time'), start: clockTime, end: clockTime, distribution: rangeDistribution.default({ type: 'uniform' }), format: z.string().min(1).max(64).default('HH:mm:ss') }
@@ -260,12 +261,18 @@ void kindsMatch
 /**
  * Correlated columns: a Gaussian copula with this correlation matrix (of normal scores) over the named
  * integer/float/datetime/date/time/empirical columns (and categorical/boolean ones, whose values take
- * slices of [0, 1] in the order listed), each keeping its own declared distribution.
+ * slices of [0, 1] in the order listed; and conditional ones, whose chosen case takes the copula's
+ * draw), each keeping its own declared distribution. With `on` and `when`, the group applies only to
+ * the rows whose `on` column holds `when` (a value or a list of values): one group per slice of a
+ * categorical column makes a mixture of copulas, and a column may be in several groups conditioned on
+ * the same column with disjoint values; in rows no group matches, its value is drawn on its own.
  */
 export const correlationSchema = z.strictObject({
   columns: z.array(columnName).min(2).max(50),
   matrix: z.array(z.array(z.number().min(-1).max(1))),
-})
+  on: columnName.optional(),
+  when: z.union([scalar, z.array(scalar).min(1).max(500)]).optional(),
+}).refine(group => (group.on === undefined) === (group.when === undefined), { message: 'on and when go together', path: ['when'] })
 
 export const datasetSchema = z
   .strictObject({
@@ -293,14 +300,23 @@ export const templateSchema = z.strictObject({
 export const formatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet', 'sql'])
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'error', 'canceled'])
 
+/** The column types inferred from a real sample (see engine/profile.ts). */
+export const inferredTypeSchema = z.enum(['id', 'integer', 'number', 'boolean', 'categorical', 'date', 'datetime', 'email', 'name', 'phone', 'address', 'text'])
+
 const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a SQL identifier (letters, digits, _)')
 
 export const generateRequestSchema = z
   .strictObject({
     template: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a template name such as "customers"').optional(),
     schema: datasetSchema.optional(),
-    /** Look-alike rows of an uploaded dataset (POST /datasets), from the model fitted to it. */
-    source: z.strictObject({ dataset: z.uuid({ version: 'v4' }).regex(/^[0-9a-f-]+$/, 'must be a dataset id') }).optional(),
+    /**
+     * Look-alike rows of an uploaded dataset (POST /datasets), from the model fitted to it; `columns`
+     * overrides inferred types by column name (as GET /datasets/{id} lists them), refitting the model.
+     */
+    source: z.strictObject({
+      dataset: z.uuid({ version: 'v4' }).regex(/^[0-9a-f-]+$/, 'must be a dataset id'),
+      columns: z.record(z.string().min(1).max(200), inferredTypeSchema).optional(),
+    }).optional(),
     rows: z.int().min(1).max(1_000_000_000).default(1000),
     format: formatSchema.default('csv'),
     seed: z.int().min(0).max(MAX_SEED).optional(),
@@ -369,6 +385,8 @@ export type CellValue = string | number | boolean | null
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,
+  /** Jobs made from a dataset: the column types the request overrode (`source.columns`), for the quality report. */
+  source_columns: z.record(z.string(), inferredTypeSchema).optional(),
   attempts: z.number(),
 })
 
@@ -444,6 +462,38 @@ export const categoricalReportSchema = z.object({
   chi_square: testResultSchema.extend({ df: z.number() }),
 })
 
+/**
+ * SDMetrics-style quality of look-alike rows against the dataset they were fitted to (engine/quality.ts):
+ * the QualityReport's shapes and pair trends, adherence to the real ranges and categories, and privacy.
+ */
+export const qualityReportSchema = z.object({
+  quality_score: z.number(),
+  column_shapes: z.number(),
+  column_pair_trends: z.number(),
+  /** Pair trends averaged over every pair, related in the real data or not. */
+  column_pair_trends_all_pairs: z.number(),
+  columns: z.record(z.string(), z.object({ metric: z.enum(['KSComplement', 'TVComplement']), score: z.number() })),
+  pairs: z.record(z.string(), z.object({ metric: z.enum(['CorrelationSimilarity', 'ContingencySimilarity']), score: z.number(), real_association: z.number(), related: z.boolean() })),
+  /** BoundaryAdherence (numbers and dates: share within the real min..max) and CategoryAdherence (share that are real categories). */
+  adherence: z.record(z.string(), z.object({ metric: z.enum(['BoundaryAdherence', 'CategoryAdherence']), score: z.number() })).optional(),
+  /** (`adherence` and `privacy` are absent from reports written before they existed.) */
+  privacy: z.object({
+    /** Share of synthetic rows matching no real row (categories equal, numbers within 1% of the synthetic value, nulls only with nulls). */
+    new_row_synthesis: z.object({ score: z.number(), num_new_rows: z.number(), num_matched_rows: z.number(), synthetic_rows: z.number(), real_rows: z.number() }),
+    /** min(1, median DCR of synthetic rows to the real ones / median DCR of uniformly random rows to them). */
+    dcr_baseline_protection: z.object({
+      score: z.number().nullable(),
+      median_dcr_synthetic: z.number(),
+      median_dcr_random: z.number(),
+      synthetic_rows: z.number(),
+      real_rows: z.number(),
+    }),
+  }).optional(),
+  real_rows: z.number(),
+  synthetic_rows: z.number(),
+})
+export type QualityReport = z.infer<typeof qualityReportSchema>
+
 /** GET /metrics/:id for a schema job: the output checked against what the schema declared. */
 export const schemaJobMetricsSchema = z.object({
   kind: z.literal('schema'),
@@ -465,25 +515,15 @@ export const schemaJobMetricsSchema = z.object({
   })),
   privacy_lite: z.object({ sample_size: z.number(), duplicate_rows: z.number(), duplicate_rate: z.number() }),
   /** Jobs made from an uploaded dataset: SDMetrics-style quality against that dataset. */
-  quality: z.object({
-    quality_score: z.number(),
-    column_shapes: z.number(),
-    column_pair_trends: z.number(),
-    column_pair_trends_all_pairs: z.number(),
-    columns: z.record(z.string(), z.object({ metric: z.enum(['KSComplement', 'TVComplement']), score: z.number() })),
-    pairs: z.record(z.string(), z.object({ metric: z.enum(['CorrelationSimilarity', 'ContingencySimilarity']), score: z.number(), real_association: z.number(), related: z.boolean() })),
-    real_rows: z.number(),
-    synthetic_rows: z.number(),
-  }).optional(),
+  quality: qualityReportSchema.optional(),
 })
+
 
 export type TestResult = z.infer<typeof testResultSchema>
 export type ColumnReport = z.infer<typeof columnReportSchema>
 export type CategoricalReport = z.infer<typeof categoricalReportSchema>
 export type SchemaJobMetrics = z.infer<typeof schemaJobMetricsSchema>
 
-/** The column types inferred from a real sample (see engine/profile.ts). */
-export const inferredTypeSchema = z.enum(['id', 'integer', 'number', 'boolean', 'categorical', 'date', 'datetime', 'email', 'name', 'phone', 'address', 'text'])
 
 /** An uploaded real sample, as GET /datasets/:id shows it. */
 export const datasetRecordSchema = z.object({

@@ -30,6 +30,7 @@ export default defineEventHandler(async (event) => {
     expires_at: null,
     expired_at: null,
     schema,
+    ...(request.source?.columns ? { source_columns: request.source.columns } : {}),
     attempts: 0,
   }
   await useJobRunner().submit(job)

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import Busboy from 'busboy'
 import type { H3Event } from 'h3'
 import { datasetRecordSchema, datasetSchema, type DatasetRecord, type DatasetSchema } from '#shared/schema'
 
@@ -32,16 +34,12 @@ export async function datasetFile(id: string): Promise<string> {
 /** The media types POST /datasets reads as CSV (the raw body, not a form). */
 export const CSV_UPLOAD_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/csv', 'application/vnd.ms-excel', 'application/octet-stream']
 
-/**
- * Streams the request body to `path` (through a temporary name), refusing more than `limit` bytes
- * whether the client declared its length or sends it chunked. Returns the byte count.
- */
-export async function receiveUpload(event: H3Event, path: string, limit: number): Promise<number> {
-  refuseDeclaredLength(event, limit)
+/** Streams `source` to `path` through a temporary name, refusing more than `limit` bytes (413). Returns the byte count. */
+async function writeLimited(source: Readable, path: string, limit: number): Promise<number> {
   const temp = `${path}.${randomUUID()}.tmp`
   const file = createWriteStream(temp)
   try {
-    await pipeline(event.node.req, bodyLimit(limit), file)
+    await pipeline(source, bodyLimit(limit), file)
     await rename(temp, path)
     return file.bytesWritten
   }
@@ -49,6 +47,54 @@ export async function receiveUpload(event: H3Event, path: string, limit: number)
     await rm(temp, { force: true })
     throw error
   }
+}
+
+/** Room for a multipart body's boundaries and part headers beside the file, when checking a declared length. */
+const MULTIPART_OVERHEAD = 64 * 1024
+
+/**
+ * Streams an upload to `path`: the raw request body (text/csv), or the one file of a
+ * multipart/form-data body (a browser's form), never buffering it whole. More than `limit` bytes of
+ * file is a 413, whether the client declared its length or sends it chunked. Returns the byte count
+ * and the form's file name.
+ */
+export async function receiveUpload(event: H3Event, path: string, limit: number): Promise<{ bytes: number; filename: string | null }> {
+  const multipart = /^multipart\/form-data\b/i.test(getRequestHeader(event, 'content-type') ?? '')
+  refuseDeclaredLength(event, limit + (multipart ? MULTIPART_OVERHEAD : 0))
+  if (!multipart) return { bytes: await writeLimited(event.node.req, path, limit), filename: null }
+  let form: Busboy.Busboy
+  try {
+    form = Busboy({ headers: event.node.req.headers, limits: { files: 1, fields: 20, fieldSize: 4096, parts: 40 } })
+  }
+  catch (error) {
+    throw badRequest([{ path: '(body)', message: `not a readable multipart form: ${error instanceof Error ? error.message : String(error)}` }])
+  }
+  let written: Promise<number> | undefined
+  let filename: string | null = null
+  let extraFiles = false
+  form.on('file', (_field, stream, info) => {
+    filename = info.filename || null
+    written = writeLimited(stream, path, limit)
+    // Past the limit (or a disk error), stop reading the request.
+    written.catch(error => form.destroy(error))
+  })
+  form.on('filesLimit', () => { extraFiles = true })
+  try {
+    await pipeline(event.node.req, form)
+  }
+  catch (error) {
+    // The file's own failure (413) says more than the form's.
+    const fileError = await written?.then(() => undefined, (e: unknown) => e)
+    if (isError(fileError) && fileError.statusCode === 413) throw fileError
+    throw badRequest([{ path: '(body)', message: `not a readable multipart form: ${error instanceof Error ? error.message : String(error)}` }])
+  }
+  if (!written) throw badRequest([{ path: '(body)', message: 'the form has no file: send the CSV as its one file field' }])
+  const bytes = await written
+  if (extraFiles) {
+    await rm(path, { force: true })
+    throw badRequest([{ path: '(body)', message: 'send one file per upload' }])
+  }
+  return { bytes, filename }
 }
 
 export async function saveDataset(record: DatasetRecord): Promise<void> {

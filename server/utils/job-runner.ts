@@ -6,6 +6,7 @@
 import { WorkerPool } from '~~/engine/pool'
 import { generateToFile } from '~~/engine/generate'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
+import { withTypes, type DatasetProfile } from '~~/engine/profile'
 import type { DatasetSchema, JobRecord } from '#shared/schema'
 
 /** Rows the evaluator samples, whatever the output size. */
@@ -97,6 +98,11 @@ export class JobRunner {
     }
     // Should the server have started shutting down meanwhile, the saved job runs on the next start.
     this.enqueue(job.job_id)
+  }
+
+  /** Fits a model to a profiled CSV in a worker thread. */
+  fit(path: string, profile: DatasetProfile) {
+    return this.pool.fit(path, profile)
   }
 
   /** Queues a job id (once). */
@@ -215,7 +221,7 @@ export class JobRunner {
       )
       const metrics = evaluateSchemaJob(job.schema, summary)
       const dataset = job.dataset ? await getDataset(job.dataset) : null
-      if (dataset) metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), dataset, summary.sample)
+      if (dataset) metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), withTypes(dataset, job.source_columns), summary.sample)
       await writeJsonAtomic(await sidecarPath(id, 'metrics'), metrics)
       await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
       const ttl = this.options.artifactTtlSeconds

@@ -186,9 +186,15 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/templates/{name}', operationId: 'getTemplate', tag: 'Templates', summary: 'One template with its full schema', description: 'Its `schema` is accepted unchanged as an inline `schema` by POST /generate.', params: templateParamsSchema, responses: { 200: json(templateSchema, 'The template.') } },
   {
     method: 'post', path: '/datasets', operationId: 'uploadDataset', tag: 'Datasets', summary: 'Upload a real CSV sample',
-    description: 'The raw CSV is the body (not a form). UTF-8, `,` `;` or tab delimited. It is profiled and a model is fitted; generate look-alike rows with `source: { dataset }`. Empty, header-only, ragged, binary or non-UTF-8 files are 400s saying why.',
+    description: 'The raw CSV is the body, or the file of a multipart form. UTF-8, `,` `;` or tab delimited. It is profiled and a model is fitted; generate look-alike rows with `source: { dataset }`. Empty, header-only, ragged, binary or non-UTF-8 files are 400s saying why.',
     headers: { 'X-Filename': 'The file\'s name, kept with the dataset (at most 200 characters).' },
-    body: { description: 'The CSV file.', content: Object.fromEntries(CSV_UPLOAD_TYPES.map(type => [type, { schema: { type: 'string' } }])) },
+    body: {
+      description: 'The CSV file: the raw body, or the one file of a multipart form (a browser\'s upload; its file name is kept).',
+      content: {
+        ...Object.fromEntries(CSV_UPLOAD_TYPES.map(type => [type, { schema: { type: 'string' } }])),
+        'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', contentMediaType: 'text/csv' } }, required: ['file'] } },
+      },
+    },
     responses: { 201: json(datasetRecordSchema, 'Profiled: rows and inferred column types.', { Location: 'The dataset: `/datasets/{id}`.' }) },
     errors: [400, 413, 415, 503],
   },

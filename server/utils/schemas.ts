@@ -1,4 +1,5 @@
 import type { DatasetSchema, GenerateRequest } from '#shared/schema'
+import { withTypes } from '~~/engine/profile'
 
 /**
  * The schema a generation request asks for (a template's, or the inline one), checked for these rows
@@ -12,9 +13,17 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
     schema = template.schema
   }
   else if (request.source !== undefined) {
-    const model = await getDatasetModel(request.source.dataset)
-    if (!model) throw badRequest([{ path: 'source.dataset', message: `unknown dataset "${request.source.dataset}" (GET /datasets lists them)` }])
+    const { dataset: id, columns: types } = request.source
+    const [dataset, model] = await Promise.all([getDataset(id), getDatasetModel(id)])
+    if (!dataset || !model) throw badRequest([{ path: 'source.dataset', message: `unknown dataset "${id}" (GET /datasets lists them)` }])
     schema = model
+    if (types && Object.keys(types).length) {
+      const names = new Set(dataset.columns.map(c => c.name))
+      const unknown = Object.keys(types).filter(name => !names.has(name))
+      if (unknown.length) throw badRequest(unknown.map(name => ({ path: `source.columns.${name}`, message: `unknown column "${name}" (the dataset has ${[...names].map(n => `"${n}"`).join(', ')})` })))
+      // The stored model was fitted with the inferred types: refit with the ones asked.
+      schema = await useJobRunner().fit(await datasetFile(id), withTypes(dataset, types))
+    }
   }
   else schema = request.schema!
   let issues

@@ -34,8 +34,14 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(metrics.quality!.synthetic_rows).toBe(2000)
     expect(Object.keys(metrics.quality!.columns)).toEqual(['Species', 'Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex'])
     expect(metrics.quality!.quality_score).toBeGreaterThan(0.8)
+    expect(metrics.quality!.adherence!['Body Mass (g)']).toEqual({ metric: 'BoundaryAdherence', score: 1 })
+    expect(metrics.quality!.privacy!.new_row_synthesis).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
+    // Penguins' gridded measurements: see the NewRowSynthesis note in tests/unit/quality.test.ts.
+    expect(metrics.quality!.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.97)
+    expect(metrics.quality!.privacy!.dcr_baseline_protection).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
 
     const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    expect(model.correlations?.[0]).toMatchObject({ on: 'Species', when: 'Adelie' })
     expect(model.correlations?.[0]?.columns).toContain('Body_Mass_g')
     // The model is an ordinary schema: sent back inline, it gives the same bytes as the source job.
     const again = await waitForJob(await submit({ schema: model, rows: 2000, seed: 7, format: 'csv' }))
@@ -45,6 +51,39 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(unknown.status).toBe(400)
     expect((await unknown.json()).issues[0].path).toBe('source.dataset')
     expect((await fetch('/datasets/0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d/model')).status).toBe(404)
+  })
+})
+
+describe('overriding inferred column types', () => {
+  it('refits with the types asked in source.columns; unknown names and types are 400s naming them', async () => {
+    const penguins = vegaCsv('penguins')
+    const dataset = await (await upload(penguins.text)).json() as DatasetRecord
+    const source = (columns: Record<string, string>) => ({ source: { dataset: dataset.dataset_id, columns }, rows: 500, seed: 3 })
+
+    const unknown = await postJson('/generate', source({ 'Flipper Length (mm)': 'categorical', 'nope': 'number', 'Body Mass': 'integer' }))
+    expect(unknown.status).toBe(400)
+    const issues = (await unknown.json()).issues as { path: string; message: string }[]
+    expect(issues.map(i => i.path)).toEqual(['source.columns.nope', 'source.columns.Body Mass'])
+    expect(issues[0]!.message).toMatch(/unknown column "nope".*"Body Mass \(g\)"/)
+    const badType = await postJson('/generate', source({ Sex: 'gender' }))
+    expect(badType.status).toBe(400)
+    expect((await badType.json()).issues[0].path).toBe('source.columns.Sex')
+
+    // Flipper length as a category: only lengths seen in the data; Sex as free text: re-synthesised, not scored.
+    const id = await submit(source({ 'Flipper Length (mm)': 'categorical', 'Sex': 'text' }))
+    expect(await waitForJob(id)).toMatchObject({ status: 'done', dataset: dataset.dataset_id })
+    const lengths = new Set(penguins.rows.map(r => r['Flipper Length (mm)']))
+    const preview = await $fetch<Preview>(`/preview/${id}`, { query: { n: 200 } })
+    const flipper = preview.rows.map(r => r[4]).filter(v => v !== null)
+    expect(flipper.length).toBeGreaterThan(150)
+    for (const value of flipper) expect(lengths.has(value)).toBe(true)
+    expect(preview.rows.some(r => typeof r[6] === 'string' && r[6].split(' ').length > 2)).toBe(true)
+    const metrics = await $fetch<SchemaJobMetrics>(`/metrics/${id}`)
+    expect(metrics.quality!.columns['Flipper Length (mm)']!.metric).toBe('TVComplement')
+    expect(metrics.quality!.columns.Sex).toBeUndefined()
+    // The stored model keeps the inferred types.
+    const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    expect(JSON.stringify(model)).not.toContain('lorem.sentence')
   })
 })
 
@@ -88,6 +127,46 @@ describe('datasets: upload, profile, list, delete', () => {
     expect(response.status).toBe(413)
     expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
     expect((await fetch('/healthz')).status).toBe(200)
+  })
+
+  it('takes the file of a multipart form (a browser upload) the same way: 201, stored whole, 413 past the limit, 400 without a file', async () => {
+    const form = new FormData()
+    form.append('note', 'ignored field')
+    form.append('file', new Blob([seattle], { type: 'text/csv' }), 'seattle-weather.csv')
+    const response = await fetch('/datasets', { method: 'POST', body: form })
+    expect(response.status).toBe(201)
+    const dataset = await response.json() as DatasetRecord
+    expect(dataset).toMatchObject({ rows: 1461, bytes: seattle.byteLength, delimiter: ',', name: 'seattle-weather.csv' })
+    expect(dataset.columns.map(c => c.type)).toEqual(['date', 'number', 'number', 'number', 'number', 'categorical'])
+    expect(readFileSync(join(dataDir, 'datasets', `${dataset.dataset_id}.csv`))).toEqual(seattle)
+
+    const before = readdirSync(join(dataDir, 'datasets')).sort()
+    const big = new FormData()
+    big.append('file', new Blob([seattle, seattle, seattle], { type: 'text/csv' }), 'big.csv')
+    expect((await fetch('/datasets', { method: 'POST', body: big })).status).toBe(413)
+    // Sent chunked (no declared length): refused while streaming.
+    const encodedForm = new Response(big)
+    const contentType = encodedForm.headers.get('content-type')!
+    const encoded = new Uint8Array(await encodedForm.arrayBuffer())
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < encoded.length; i += 16_384) controller.enqueue(encoded.subarray(i, i + 16_384))
+        controller.close()
+      },
+    })
+    expect((await fetch('/datasets', { method: 'POST', headers: { 'content-type': contentType }, body: chunked, duplex: 'half' } as RequestInit)).status).toBe(413)
+    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
+
+    const noFile = new FormData()
+    noFile.append('note', 'no file here')
+    const refused = await fetch('/datasets', { method: 'POST', body: noFile })
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).issues[0].message).toMatch(/no file/)
+    const twoFiles = new FormData()
+    twoFiles.append('a', new Blob(['x,y\n1,2\n']), 'a.csv')
+    twoFiles.append('b', new Blob(['x,y\n1,2\n']), 'b.csv')
+    expect((await fetch('/datasets', { method: 'POST', body: twoFiles })).status).toBe(400)
+    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
   })
 
   it('answers 400 with the reason for unusable files, 415 for other content types, 400/404 for bad ids', async () => {

@@ -6,7 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { chiSquareTest, evaluateSchemaJob, kolmogorovSurvival, ksTest, normalScores } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
 import { WorkerPool } from '~~/engine/pool'
+import { datasetSchema, schemaJobMetricsSchema } from '#shared/schema'
+import { fitCsv } from '~~/engine/fit'
+import { profileCsv } from '~~/engine/profile'
 import { schemaOf } from '../support/schemas'
+import { vegaCsv } from '../support/vega'
 
 const pool = new WorkerPool({ size: 2 })
 afterAll(() => pool.close())
@@ -74,5 +78,24 @@ describe('normalScores', () => {
     expect(scores).toHaveLength(5)
     expect(scores[2]).toBe(scores[3])
     expect(scores[1]!).toBeLessThan(scores[2]!)
+  })
+  it('reports the correlations of fitted models: dates read back in their format, conditioned groups within their slice', async () => {
+    const weather = new URL('../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url).pathname
+    for (const path of [weather, vegaCsv('penguins').path]) {
+      const schema = datasetSchema.parse(await fitCsv(path, await profileCsv(path), 1))
+      const summary = await generateToFile({ schema, rows: 20_000, format: 'csv', seed: 3, sampleSize: 10_000, previewRows: 0 }, {
+        pool, path: join(mkdtempSync(join(tmpdir(), 'sdaas-eval-')), 'out.csv'),
+      })
+      const report = evaluateSchemaJob(schema, summary)
+      // What GET /metrics serves must survive JSON and its schema (NaN would not).
+      expect(schemaJobMetricsSchema.safeParse(JSON.parse(JSON.stringify(report))).success).toBe(true)
+      for (const group of report.correlations) {
+        expect(group.sample_size).toBeGreaterThan(500)
+        expect(group.achieved.flat().every(Number.isFinite)).toBe(true)
+        // Two continuous columns (no ties to blur their normal scores): within a few standard errors.
+        const [f, m] = [group.columns.indexOf('Flipper_Length_mm'), group.columns.indexOf('Body_Mass_g')]
+        if (f >= 0) expect(Math.abs(group.achieved[f]![m]! - group.requested[f]![m]!), String(group.columns)).toBeLessThan(5 / Math.sqrt(group.sample_size) + 0.02)
+      }
+    }
   })
 })

@@ -254,6 +254,59 @@ describe('correlations (Gaussian copula)', () => {
   })
 })
 
+describe('conditioned correlation groups (a mixture of copulas)', () => {
+  const input: DatasetSchemaInput = {
+    columns: [
+      { name: 'kind', kind: 'categorical', categories: [{ value: 'a', weight: 2 }, { value: 'b', weight: 1 }, { value: 'c', weight: 1 }] },
+      { name: 'x', kind: 'float', distribution: { type: 'normal', mean: 0, sd: 1 }, decimals: 6 },
+      // A conditional column in a group: the case chosen for the row draws from the copula.
+      { name: 'y', kind: 'conditional', on: 'kind', cases: [
+        { when: 'a', then: { kind: 'float', distribution: { type: 'normal', mean: 10, sd: 1 }, decimals: 6 } },
+        { when: 'b', then: { kind: 'float', distribution: { type: 'normal', mean: -10, sd: 2 }, decimals: 6 } },
+      ], default: { kind: 'float', min: 0, max: 1, decimals: 6 } },
+    ],
+    correlations: [
+      { columns: ['x', 'y'], matrix: [[1, 0.9], [0.9, 1]], on: 'kind', when: 'a' },
+      { columns: ['x', 'y'], matrix: [[1, -0.8], [-0.8, 1]], on: 'kind', when: ['b'] },
+    ],
+  }
+
+  it('gives each slice its own correlation, each case its own marginal, and leaves other slices independent', () => {
+    const n = 12_000
+    const { column } = generate(input, n)
+    const kinds = column('kind')
+    for (const [slice, requested] of [['a', 0.9], ['b', -0.8], ['c', 0]] as const) {
+      const rows = kinds.flatMap((k, i) => (k === slice ? [i] : []))
+      const x = rows.map(i => column('x')[i] as number)
+      const y = rows.map(i => column('y')[i] as number)
+      const r = pearson(normalScores(x), normalScores(y))
+      expect(Math.abs(r - requested), `${slice}: ${r}`).toBeLessThan(5 * (1 - requested ** 2) / Math.sqrt(rows.length) + 0.01)
+      if (slice === 'b') expect(ksTest(y, numericLaw({ kind: 'float', distribution: { type: 'normal', mean: -10, sd: 2 }, decimals: 6 }).cdf).statistic).toBeLessThan(ksCritical(rows.length))
+      if (slice === 'c') expect(y.every(v => v >= 0 && v <= 1)).toBe(true)
+    }
+    // The whole column x keeps its marginal.
+    const law = numericLaw({ kind: 'float', distribution: { type: 'normal', mean: 0, sd: 1 }, decimals: 6 })
+    expect(ksTest(column('x') as number[], law.cdf).statistic).toBeLessThan(ksCritical(n))
+  })
+
+  it('rejects overlapping slices, a group conditioned on its own column, unknown columns, and on without when', () => {
+    const groups = (correlations: unknown[]) => issuesOf({ ...input, correlations } as DatasetSchemaInput)
+    const m = [[1, 0.5], [0.5, 1]]
+    expect(groups([{ columns: ['x', 'y'], matrix: m, on: 'kind', when: 'a' }, { columns: ['x', 'y'], matrix: m, on: 'kind', when: ['b', 'a'] }])[0])
+      .toEqual({ path: 'schema.correlations.1.columns.0', message: '"x" is already in correlation group 0 for the same value of its on column' })
+    expect(groups([{ columns: ['x', 'y'], matrix: m }, { columns: ['x', 'y'], matrix: m, on: 'kind', when: 'b' }])[0]!.message).toMatch(/"x" is already in correlation group 0/)
+    expect(groups([{ columns: ['kind', 'x'], matrix: m, on: 'kind', when: 'a' }])[0]).toEqual({ path: 'schema.correlations.0.on', message: expect.stringMatching(/cannot be both/) })
+    expect(groups([{ columns: ['x', 'y'], matrix: m, on: 'nope', when: 'a' }])[0]).toEqual({ path: 'schema.correlations.0.on', message: 'unknown column "nope"' })
+    expect(() => schemaOf({ ...input, correlations: [{ columns: ['x', 'y'], matrix: m, on: 'kind' }] })).toThrow(/on and when go together/)
+  })
+
+  it('orders the columns of a conditioned group after the column it is on, wherever they are declared', () => {
+    const reordered = { ...input, columns: [input.columns[2]!, input.columns[1]!, input.columns[0]!] }
+    const a = generate(input, 500).column('y')
+    expect(generate(reordered, 500).column('y')).toEqual(a)
+  })
+})
+
 describe('unique columns beside columns whose type is probed', () => {
   it('compiles when the rows are fewer than the type probe would look at', () => {
     // A faker column's type is probed from the first rows; a unique column with exactly `rows` values must not be asked for more.
