@@ -368,6 +368,8 @@ export interface TemplateSummary {
   name: string
   title: string
   description: string
+  /** Saved by a user (POST /templates), not shipped. */
+  custom: boolean
   columns: { name: string; kind: ColumnKind }[]
 }
 
