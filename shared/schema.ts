@@ -348,6 +348,12 @@ export type GenerateRequest = z.infer<typeof generateRequestSchema>
 export type Job = z.infer<typeof jobSchema>
 export type CellValue = string | number | boolean | null
 
+/** One bad field of a 400 (`path` joined with dots, as in `columns.2.min`). */
+export interface Issue {
+  path: string
+  message: string
+}
+
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,

@@ -4,11 +4,9 @@
  */
 import type { H3Event } from 'h3'
 import type { z } from 'zod'
+import type { Issue } from '#shared/schema'
 
-export interface Issue {
-  path: string
-  message: string
-}
+export type { Issue }
 
 type Path = readonly PropertyKey[]
 
