@@ -37,7 +37,7 @@ export const KIND_HELP: Record<ColumnKind, string> = {
 export const COLUMN_KINDS = Object.keys(KIND_HELP) as ColumnKind[]
 
 /** Sensible starting fields when a column takes a kind. */
-export function kindDefaults(kind: ColumnKind): Omit<ColumnDraft, 'name'> {
+export function kindDefaults(kind: ColumnKind): ColumnDraft {
   switch (kind) {
     case 'sequence': return { kind, start: 1, step: 1 }
     case 'uuid': return { kind }
