@@ -31,11 +31,10 @@ export function useJob(id: MaybeRefOrGetter<string>) {
     source = new EventSource(`/jobs/${toValue(id)}/events`)
     streaming.value = true
     source.onmessage = (message) => {
-      const job = JSON.parse(message.data) as Job
-      request.data.value = job
-      if (!isUnfinished(job.status)) close()
+      request.data.value = JSON.parse(message.data) as Job
     }
-    // The stream failed (or the server went away): polling takes over.
+    // The server ends the stream after a final status (closing it here first would abort the request);
+    // any other end means the stream failed, and polling takes over while the job is unfinished.
     source.onerror = close
   }
   usePolling(request.refresh, () => !streaming.value && unfinished())
