@@ -12,7 +12,20 @@ export default defineNuxtConfig({
   srcDir: '.',
   devtools: { enabled: false },
   telemetry: false,
-  css: ['~/assets/main.css'],
+  modules: ['@nuxt/ui'],
+  // Components are named by file (components/metrics/ScoreCard.vue is <ScoreCard>); folders group domains.
+  components: [{ path: '~/components', pathPrefix: false }],
+  css: ['~/assets/css/main.css'],
+  // Offline by design: no web fonts (system font stack), icons only from the local @iconify-json/lucide.
+  ui: { fonts: false },
+  icon: {
+    // The icons the sources name are inlined in the client bundle; any other (Nuxt UI's own) comes from
+    // this server's /api/_nuxt_icon endpoint, bundled from node_modules. Never the Iconify API.
+    serverBundle: { collections: ['lucide'] },
+    clientBundle: { scan: true },
+    provider: 'server',
+    fallbackToApi: false,
+  },
   app: {
     head: {
       title: 'SDaaS: synthetic data',

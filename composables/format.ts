@@ -31,3 +31,20 @@ export function sourceLabel(job: { template: string | null; dataset: string | nu
   if (job.dataset) return `dataset ${job.dataset.slice(0, 8)}`
   return 'custom schema'
 }
+
+/** A duration in seconds, in words a person reads at a glance: `45 s`, `3 min 20 s`, `1 h 05 min`. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—'
+  const s = Math.max(0, Math.round(seconds))
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`
+}
+
+/** Rows per second, rounded to what matters. */
+export function formatRate(rowsPerSecond: number | null | undefined): string {
+  if (!rowsPerSecond || !Number.isFinite(rowsPerSecond)) return '—'
+  return `${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s`
+}
+
+export const formatPercent = (share: number | null | undefined, digits = 1) => (share === null || share === undefined ? '—' : `${(share * 100).toFixed(digits)}%`)

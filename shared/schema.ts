@@ -382,6 +382,7 @@ export type GenerateRequest = z.infer<typeof generateRequestSchema>
 export type Job = z.infer<typeof jobSchema>
 export type CellValue = string | number | boolean | null
 
+
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,
@@ -412,6 +413,8 @@ export const templateSummarySchema = z.object({
   name: z.string(),
   title: z.string(),
   description: z.string(),
+  /** Saved by a user (POST /templates), not shipped. */
+  custom: z.boolean(),
   /** The columns the output has (hidden helper columns are not written). */
   columns: z.array(z.object({ name: z.string(), kind: columnKindSchema })),
 })

@@ -166,6 +166,11 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/jobs', operationId: 'listJobs', tag: 'Jobs', summary: 'List jobs, newest first', description: 'A page at a time: pass `next_cursor` back as `cursor` for the next page.', query: jobsQuerySchema, responses: { 200: json(jobListSchema, 'A page of jobs.') } },
   { method: 'get', path: '/jobs/{id}', operationId: 'getJob', tag: 'Jobs', summary: 'One job: status and progress', ...idParam, responses: { 200: json(jobSchema, 'The job.') } },
   {
+    method: 'get', path: '/jobs/{id}/events', operationId: 'jobEvents', tag: 'Jobs', summary: 'Follow a job as server-sent events',
+    description: 'One `data:` message with the job (as GET /jobs/{id} shows it) now and on every change; the stream ends after the message with a final status (`done`, `error`, `canceled`).', ...idParam,
+    responses: { 200: { description: 'An event stream of Job objects.', content: { 'text/event-stream': { schema: { type: 'string' }, example: 'data: {"job_id":"…","status":"running","progress":0.42,…}\n\n' } } } },
+  },
+  {
     method: 'delete', path: '/jobs/{id}', operationId: 'deleteJob', tag: 'Jobs', summary: 'Cancel a job, or delete a finished one',
     description: 'A queued or running job is canceled (200 with the job, now `canceled`); a finished one is deleted with its files (204).', ...idParam,
     responses: { 200: json(jobSchema, 'The canceled job.'), 204: noContent('Deleted with its files.') },
@@ -182,8 +187,16 @@ export const API_ROUTES: RouteDoc[] = [
     },
     errors: [409, 410],
   },
-  { method: 'get', path: '/templates', operationId: 'listTemplates', tag: 'Templates', summary: 'The shipped templates', responses: { 200: json(templateListSchema, 'Name, title, description and output columns of each.') } },
+  { method: 'get', path: '/templates', operationId: 'listTemplates', tag: 'Templates', summary: 'The shipped templates, then the custom ones', responses: { 200: json(templateListSchema, 'Name, title, description, `custom` and output columns of each.') } },
   { method: 'get', path: '/templates/{name}', operationId: 'getTemplate', tag: 'Templates', summary: 'One template with its full schema', description: 'Its `schema` is accepted unchanged as an inline `schema` by POST /generate.', params: templateParamsSchema, responses: { 200: json(templateSchema, 'The template.') } },
+  {
+    method: 'post', path: '/templates', operationId: 'saveTemplate', tag: 'Templates', summary: 'Save a custom template',
+    description: 'Stored in the data folder and listed by GET /templates with `custom: true`; usable as `template` in POST /generate. Saving under a custom template\'s name replaces it (200); a shipped template\'s name is a 409.',
+    body: { schema: templateSchema },
+    responses: { 201: json(templateSchema, 'Saved.', { Location: 'The template: `/templates/{name}`.' }), 200: json(templateSchema, 'Replaced a custom template of that name.') },
+    errors: [409],
+  },
+  { method: 'delete', path: '/templates/{name}', operationId: 'deleteTemplate', tag: 'Templates', summary: 'Delete a custom template', description: 'Shipped templates cannot be deleted (403).', params: templateParamsSchema, responses: { 204: noContent('Deleted.') } },
   {
     method: 'post', path: '/datasets', operationId: 'uploadDataset', tag: 'Datasets', summary: 'Upload a real CSV sample',
     description: 'The raw CSV is the body, or the file of a multipart form. UTF-8, `,` `;` or tab delimited. It is profiled and a model is fitted; generate look-alike rows with `source: { dataset }`. Empty, header-only, ragged, binary or non-UTF-8 files are 400s saying why.',

@@ -8,7 +8,7 @@ import { withTypes } from '~~/engine/profile'
 export async function resolveSchema(request: GenerateRequest, seed: number): Promise<DatasetSchema> {
   let schema: DatasetSchema
   if (request.template !== undefined) {
-    const template = (await getTemplates()).get(request.template)
+    const template = await findTemplate(request.template)
     if (!template) throw badRequest([{ path: 'template', message: `unknown template "${request.template}" (GET /templates lists them)` }])
     schema = template.schema
   }

@@ -1,7 +1,9 @@
 /**
- * The shipped templates: JSON files in `templates/`, bundled as Nitro server assets and validated
- * with the shared zod schema when first loaded. A broken template fails loudly, naming the file.
+ * The templates: shipped ones are JSON files in `templates/`, bundled as Nitro server assets and
+ * validated with the shared zod schema when first loaded (a broken one fails loudly, naming the file);
+ * custom ones are saved by users (POST /templates) under `<dataDir>/templates/`, atomically.
  */
+import { join } from 'node:path'
 import { templateSchema, type Template, type TemplateSummary } from '#shared/schema'
 
 let loaded: Promise<Map<string, Template>> | undefined
@@ -18,7 +20,7 @@ async function load(): Promise<Map<string, Template>> {
   return templates
 }
 
-/** Every template, by name (shipped files never change while the server runs). */
+/** The shipped templates, by name (their files never change while the server runs). */
 export function getTemplates(): Promise<Map<string, Template>> {
   loaded ??= load().catch((error) => {
     loaded = undefined
@@ -27,8 +29,59 @@ export function getTemplates(): Promise<Map<string, Template>> {
   return loaded
 }
 
-export function summarizeTemplate(template: Template): TemplateSummary {
+const MOUNT = 'custom-templates'
+let mountedAt: string | undefined
+
+/** The custom templates' storage (nothing cached: every read sees the disk). */
+function customStorage() {
+  const base = join(useDataDir(), 'templates')
+  if (mountedAt !== base) {
+    useStorage().mount(MOUNT, atomicFsDriver({ base }))
+    mountedAt = base
+  }
+  return useStorage(MOUNT)
+}
+
+/** A template saved by a user, or null. */
+export async function getCustomTemplate(name: string): Promise<Template | null> {
+  const parsed = templateSchema.safeParse(await customStorage().getItem(`${name}.json`))
+  return parsed.success ? parsed.data : null
+}
+
+/** Every custom template, by name. */
+async function customTemplates(): Promise<Template[]> {
+  const keys = (await customStorage().getKeys()).filter(key => key.endsWith('.json')).sort()
+  const templates = await Promise.all(keys.map(key => getCustomTemplate(key.slice(0, -'.json'.length))))
+  return templates.filter(t => t !== null)
+}
+
+/** Saves (creates or replaces) a custom template; true when it replaced one. */
+export async function saveCustomTemplate(template: Template): Promise<boolean> {
+  const existed = (await getCustomTemplate(template.name)) !== null
+  await customStorage().setItem(`${template.name}.json`, template)
+  return existed
+}
+
+export async function removeCustomTemplate(name: string): Promise<void> {
+  await customStorage().removeItem(`${name}.json`)
+}
+
+/** A template by name, shipped or custom (shipped names cannot be taken by custom ones). */
+export async function findTemplate(name: string): Promise<(Template & { custom: boolean }) | null> {
+  const shipped = (await getTemplates()).get(name)
+  if (shipped) return { ...shipped, custom: false }
+  const custom = await getCustomTemplate(name)
+  return custom && { ...custom, custom: true }
+}
+
+/** The shipped templates, then the custom ones. */
+export async function listTemplates(): Promise<TemplateSummary[]> {
+  const shipped = [...(await getTemplates()).values()].map(t => summarizeTemplate(t, false))
+  return [...shipped, ...(await customTemplates()).map(t => summarizeTemplate(t, true))]
+}
+
+export function summarizeTemplate(template: Template, custom: boolean): TemplateSummary {
   const { name, title, description, schema } = template
   // The columns the output will have (hidden helper columns are not written).
-  return { name, title, description, columns: schema.columns.filter(c => !c.hidden).map(({ name, kind }) => ({ name, kind })) }
+  return { name, title, description, custom, columns: schema.columns.filter(c => !c.hidden).map(({ name, kind }) => ({ name, kind })) }
 }

@@ -12,9 +12,12 @@ mkdirSync(screenshots, { recursive: true })
 
 await setupBuiltServer({ NUXT_DATA_DIR: tempDataDir() }, { browser: true })
 
+const WIDTH = 1400
+
 /** A page that records console errors and failed requests, so a test can assert there were none. */
 async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
   const page = await createPage()
+  await page.setViewportSize({ width: WIDTH, height: 900 })
   const problems: string[] = []
   page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
   page.on('pageerror', error => problems.push(`page error: ${error.message}`))
@@ -23,40 +26,65 @@ async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
   return { page, problems }
 }
 
-describe('browser: the seed flow in headless Chromium', () => {
-  it('creates a job from /app/new, sees it done with a preview, metrics and a download link', async () => {
+/** The whole page: the dashboard panel scrolls inside the window, so the window grows to fit it first. */
+async function screenshot(page: Page, name: string) {
+  const height = await page.evaluate(() => Math.max(900, ...[...document.querySelectorAll('[data-slot="body"]')].map(body => body.scrollHeight + 70)))
+  await page.setViewportSize({ width: WIDTH, height: Math.min(height, 8000) })
+  await page.waitForTimeout(200)
+  await page.screenshot({ path: `${screenshots}${name}.png` })
+  await page.setViewportSize({ width: WIDTH, height: 900 })
+}
+
+/** The jobs table's row of a job. */
+const jobRow = (page: Page, id: string) => page.locator('tr', { has: page.locator(`a[data-job="${id}"]`) })
+
+const post = (path: string, body: unknown) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+describe('browser: the flows of the UI in headless Chromium', () => {
+  it('template → job → preview → charts drawn → download', async () => {
     const { page, problems } = await watchedPage()
     await page.goto(url('/'), { waitUntil: 'networkidle' })
     expect(new URL(page.url()).pathname).toBe('/app')
+    await screenshot(page, 'jobs-empty')
     await page.getByRole('link', { name: 'New job' }).first().click()
     await page.waitForURL('**/app/new')
-    await page.getByLabel('Template').selectOption('customers')
-    await page.getByLabel('Rows').fill('5000')
-    await page.getByLabel('Format').selectOption('csv')
-    await page.screenshot({ path: `${screenshots}new-job.png`, fullPage: true })
+    await page.getByRole('radio', { name: 'Use template Customers' }).click()
+    await screenshot(page, 'new-templates')
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByLabel('Rows', { exact: true }).fill('5000')
+    await page.getByRole('radio', { name: /CSV/ }).check()
+    await page.getByRole('button', { name: 'Next' }).click()
+    const curl = await page.locator('[data-test="curl"]').innerText()
+    expect(JSON.parse(curl.slice(curl.indexOf("-d '") + 4, curl.lastIndexOf("'")))).toEqual({ template: 'customers', rows: 5000, format: 'csv', seed: 42 })
+    await screenshot(page, 'new-review')
     await page.getByRole('button', { name: 'Generate' }).click()
 
     await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
     const id = page.url().split('/').pop()!
-    await page.locator('[data-status="done"]').waitFor({ timeout: 60_000 })
+    await page.locator('h1 [data-status="done"]').waitFor({ timeout: 60_000 })
     const preview = page.locator('[data-test="preview"]')
     await preview.waitFor()
     expect(await preview.locator('tbody tr').count()).toBe(20)
-    expect(await preview.locator('thead th').allTextContents()).toContain('email')
     await page.locator('[data-test="metrics"]').waitFor()
-    expect(await page.locator('[data-column="age"] .bars > div').count()).toBe(20)
-    const download = page.locator('[data-test="download"]')
+    // Column kinds come from the quality report.
+    expect(await preview.locator('thead th').first().innerText()).toBe('id\nsequence')
+    // Charts drawn: 20 histogram bars for age with the declared law's line, bars per category.
+    expect(await page.locator('[data-column="age"] [data-bar]').count()).toBe(20)
+    expect(await page.locator('[data-column="age"] path').count()).toBe(1)
+    expect(await page.locator('[data-column="segment"] [data-bar]').count()).toBe(4)
+    expect(await page.locator('[data-test="correlation"] [data-chart="heatmap"]').count()).toBe(2)
+    const download = page.locator('a[data-test="download"]')
     expect(await download.getAttribute('href')).toBe(`/download/${id}`)
-    await page.screenshot({ path: `${screenshots}job-done.png`, fullPage: true })
+    await screenshot(page, 'job-done')
 
     const file = await fetch(`/download/${id}`)
     expect(file.status).toBe(200)
     expect((await file.text()).split('\n')[0]).toBe('id,first_name,last_name,email,age,balance,segment,signup_at,city,active')
 
-    await page.getByRole('link', { name: '← All jobs' }).click()
+    await page.getByRole('link', { name: 'All jobs' }).click()
     await page.waitForURL('**/app')
-    await page.locator(`[data-job="${id}"] [data-status="done"]`).waitFor()
-    await page.screenshot({ path: `${screenshots}jobs.png`, fullPage: true })
+    await jobRow(page, id).locator('[data-status="done"]').waitFor()
+    await screenshot(page, 'jobs')
     expect(problems).toEqual([])
   })
 
@@ -71,12 +99,115 @@ describe('browser: the seed flow in headless Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('the schema editor shows a validation error on the right field, then generates', async () => {
+    const { page, problems } = await watchedPage()
+    await page.goto(url('/app/new'), { waitUntil: 'networkidle' })
+    await page.getByRole('radio', { name: /Schema editor/ }).click()
+    const editor = page.locator('[data-test="schema-editor"]')
+    await editor.waitFor()
+    // The starter schema's third column is age, an integer from 18 to 90.
+    const min = editor.locator('input[data-field="columns.2.min"]')
+    const max = editor.locator('input[data-field="columns.2.max"]')
+    await min.fill('100')
+    expect(await min.getAttribute('aria-invalid')).toBe('true')
+    expect(await max.getAttribute('aria-invalid')).toBe('false')
+    const describedBy = (await min.getAttribute('aria-describedby'))!.split(' ').find(id => id.endsWith('-error'))!
+    expect(await page.locator(`[id="${describedBy}"]`).innerText()).toBe('min must not exceed max')
+    expect(await page.locator('[data-test="issue-count"]').innerText()).toBe('1 problem')
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true)
+    await screenshot(page, 'schema-editor-error')
+
+    // The JSON view checks the same schema and names the field.
+    await editor.getByRole('tab', { name: 'JSON' }).click()
+    expect(await page.locator('[data-test="json-issues"] code').allInnerTexts()).toEqual(['columns.2.min'])
+    await screenshot(page, 'schema-editor-json')
+    await editor.getByRole('tab', { name: 'Columns' }).click()
+    await editor.locator('input[data-field="columns.2.min"]').fill('20')
+    expect(await editor.locator('input[data-field="columns.2.min"]').getAttribute('aria-invalid')).toBe('false')
+
+    // A new column of another kind, moved up to first place.
+    await editor.getByRole('button', { name: 'Add column' }).click()
+    await editor.locator('input[data-field="columns.3.name"]').fill('code')
+    await editor.locator('[data-column-editor="3"]').getByRole('button', { name: 'Move code up' }).click()
+    await editor.locator('[data-column-editor="2"]').getByRole('button', { name: 'Move code up' }).click()
+    await screenshot(page, 'schema-editor')
+
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByLabel('Rows', { exact: true }).fill('2000')
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByRole('button', { name: 'Generate' }).click()
+    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    await page.locator('h1 [data-status="done"]').waitFor({ timeout: 60_000 })
+    await page.locator('[data-test="metrics"]').waitFor()
+    expect(await page.locator('[data-test="preview"] thead th').allInnerTexts()).toEqual(['id\nsequence', 'code\ninteger', 'name\nfaker', 'age\ninteger'])
+    // The form's values reached the job: ages from 20 to 90.
+    const ages = (await page.locator('[data-test="preview"] tbody tr td:nth-child(4)').allInnerTexts()).map(Number)
+    expect(Math.min(...ages)).toBeGreaterThanOrEqual(20)
+    expect(problems).toEqual([])
+  })
+
+  it('CSV upload → adjusted type → fitted job → quality report with correlation heat maps', async () => {
+    const { page, problems } = await watchedPage()
+    const penguins = vegaCsv('penguins')
+    await page.goto(url('/app/new'), { waitUntil: 'networkidle' })
+    await page.getByRole('radio', { name: /Upload a CSV/ }).click()
+    await page.locator('input[type="file"][data-test="upload"]').setInputFiles(penguins.path)
+    const types = page.locator('[data-test="column-types"]')
+    await types.waitFor({ timeout: 30_000 })
+    expect(await types.locator('tbody tr').count()).toBe(7)
+
+    // Changing a type marks it and puts it in the request (source.columns), and the job is fitted with it.
+    await page.getByLabel('Type of Island').click()
+    await page.getByRole('option', { name: 'text', exact: true }).click()
+    await types.getByText('was categorical').waitFor()
+    await screenshot(page, 'upload-types')
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByLabel('Rows', { exact: true }).fill('3000')
+    await page.getByRole('button', { name: 'Next' }).click()
+    const request = (curl: string) => JSON.parse(curl.slice(curl.indexOf("-d '") + 4, curl.lastIndexOf("'"))) as { source: { dataset: string; columns?: Record<string, string> } }
+    expect(request(await page.locator('[data-test="curl"]').innerText()).source.columns).toEqual({ Island: 'text' })
+    await page.getByRole('button', { name: 'Generate' }).click()
+
+    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    await page.locator('[data-test="quality"]').waitFor({ timeout: 60_000 })
+    expect(await page.locator('[data-test="quality"] [data-test="score"]').first().innerText()).toMatch(/^0\.\d+$/)
+    await page.locator('[data-test="metrics"]').waitFor()
+    expect(await page.locator('[data-test="preview"] thead th').allInnerTexts()).toContain('Body_Mass_g\nempirical')
+    expect(await page.locator('[data-test="correlation"] [data-chart="heatmap"]').count()).toBe(2)
+    expect(await page.locator('[data-test="pairs"] [data-chart="heatmap"] [data-cell]').count()).toBe(2 * 7 * 7)
+    expect(await page.locator('[data-column="Species"] [data-bar]').count()).toBe(3)
+    await screenshot(page, 'dataset-job')
+
+    // The sample's own page: inferred types and charts from the fitted model.
+    await page.getByRole('link', { name: /^dataset / }).click()
+    await page.waitForURL(/\/app\/datasets\/[0-9a-f-]{36}$/)
+    await page.locator('[data-column="Body Mass (g)"] [data-bar]').first().waitFor()
+    expect(await page.locator('[data-column="Body Mass (g)"] [data-bar]').count()).toBe(20)
+    await screenshot(page, 'dataset')
+    expect(problems).toEqual([])
+  })
+
+  it('cancels a running job from its page, after confirming', async () => {
+    const { page, problems } = await watchedPage()
+    const { job_id: id } = await (await post('/generate', { template: 'customers', rows: 5_000_000, seed: 9 })).json() as { job_id: string }
+    await page.goto(url(`/app/jobs/${id}`), { waitUntil: 'domcontentloaded' })
+    await page.locator('h1 [data-status="running"]').waitFor({ timeout: 30_000 })
+    await page.locator('[data-test="speed"]').getByText('rows/s').waitFor()
+    await page.getByRole('button', { name: 'Cancel job' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByText('Cancel this job?').waitFor()
+    await screenshot(page, 'cancel-confirm')
+    await dialog.getByRole('button', { name: 'Cancel job' }).click()
+    await page.locator('h1 [data-status="canceled"]').waitFor({ timeout: 15_000 })
+    expect((await (await fetch(`/jobs/${id}`)).json()).status).toBe('canceled')
+    expect(problems).toEqual([])
+  })
+
   it('shows a running job\'s progress live on /app, then its end, without a reload', async () => {
     const { page, problems } = await watchedPage()
-    const response = await fetch('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: 'customers', rows: 1_500_000, seed: 3 }) })
-    const { job_id: id } = await response.json() as { job_id: string }
+    const { job_id: id } = await (await post('/generate', { template: 'customers', rows: 1_500_000, seed: 3 })).json() as { job_id: string }
     await page.goto(url('/app'), { waitUntil: 'domcontentloaded' })
-    const row = page.locator(`[data-job="${id}"]`)
+    const row = jobRow(page, id)
     await row.locator('[data-status="running"]').waitFor({ timeout: 30_000 })
     const progress = row.getByRole('progressbar')
     const seen = new Set<string>()
@@ -89,28 +220,38 @@ describe('browser: the seed flow in headless Chromium', () => {
     expect(await progress.getAttribute('aria-valuenow')).toBe('100')
     // Several intermediate values were shown while it ran.
     expect([...seen].filter(v => v !== '0' && v !== '100').length).toBeGreaterThan(1)
-    await page.screenshot({ path: `${screenshots}jobs-live.png`, fullPage: true })
+
+    // Filtering by status, then deleting the job after confirming.
+    await page.getByLabel('Filter by status').click()
+    await page.getByRole('option', { name: /^Canceled/ }).click()
+    expect(await jobRow(page, id).count()).toBe(0)
+    await page.getByLabel('Filter by status').click()
+    await page.getByRole('option', { name: /^All statuses/ }).click()
+    await jobRow(page, id).getByRole('button', { name: `Delete job ${id.slice(0, 8)}` }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete job' }).click()
+    await jobRow(page, id).waitFor({ state: 'detached' })
+    expect((await fetch(`/jobs/${id}`)).status).toBe(404)
+    await screenshot(page, 'jobs-live')
     expect(problems).toEqual([])
   })
 
-  it('shows the quality against the source on the page of a job made from a dataset', async () => {
+  it('lists the templates and opens one in the editor', async () => {
     const { page, problems } = await watchedPage()
-    const penguins = vegaCsv('penguins')
-    const dataset = await (await fetch('/datasets', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: penguins.text })).json() as { dataset_id: string }
-    const response = await fetch('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: { dataset: dataset.dataset_id }, rows: 3000, seed: 4 }) })
-    const { job_id: id } = await response.json() as { job_id: string }
-    await page.goto(url(`/app/jobs/${id}`), { waitUntil: 'domcontentloaded' })
-    await page.locator('[data-test="quality"]').waitFor({ timeout: 60_000 })
-    expect(await page.locator('[data-test="quality"] strong').first().innerText()).toMatch(/^0\.\d+$/)
-    expect(await page.locator('[data-test="preview"] thead th').allTextContents()).toContain('Body_Mass_g')
-    await page.screenshot({ path: `${screenshots}dataset-job.png`, fullPage: true })
+    await page.goto(url('/app/templates'), { waitUntil: 'networkidle' })
+    await page.getByLabel('Search templates').fill('blood')
+    expect(await page.locator('[data-template]').count()).toBe(1)
+    await page.locator('[data-template="patients"]').getByRole('link', { name: 'Open in editor' }).click()
+    await page.waitForURL('**/app/new?template=patients&edit=1')
+    await page.locator('[data-test="schema-editor"]').waitFor()
+    expect(await page.locator('[data-test="issue-count"]').count()).toBe(0)
+    await screenshot(page, 'template-editor')
     expect(problems).toEqual([])
   })
 
-  it('renders the API reference from /openapi.json: every operation, its responses and the schemas', async () => {
+  it('renders the API reference from /openapi.json: every operation, its responses, examples and the schemas', async () => {
     const { page, problems } = await watchedPage()
     await page.goto(url('/app'), { waitUntil: 'networkidle' })
-    await page.getByRole('link', { name: 'API' }).click()
+    await page.getByRole('link', { name: 'API docs' }).first().click()
     await page.waitForURL('**/app/api')
     const doc = await (await fetch('/openapi.json')).json() as { paths: Record<string, Record<string, { operationId: string }>>; components: { schemas: object } }
     const ids = Object.values(doc.paths).flatMap(item => Object.values(item).map(op => op.operationId)).sort()
@@ -120,16 +261,18 @@ describe('browser: the seed flow in headless Chromium', () => {
     expect(await generate.locator('code').first().textContent()).toBe('/generate')
     expect(await generate.locator('[data-status-code]').evaluateAll(rows => rows.map(r => r.getAttribute('data-status-code')))).toEqual(expect.arrayContaining(['202', '400', '413', '415']))
     await generate.getByText('Example: From a template').click()
-    expect(await generate.locator('pre').first().textContent()).toContain('"template": "customers"')
+    expect(await generate.locator('details[open] pre').first().textContent()).toContain('"template": "customers"')
     expect(await page.locator('details[id^="schema-"]').count()).toBe(Object.keys(doc.components.schemas).length)
     expect(await page.locator('[data-test="openapi-link"]').getAttribute('href')).toBe('/openapi.json')
-    await page.screenshot({ path: `${screenshots}api.png`, fullPage: false })
+    await screenshot(page, 'api')
     expect(problems).toEqual([])
   })
 
-  it('serves a favicon', async () => {
+  it('serves a favicon and the icons from this server only', async () => {
     const response = await fetch('/favicon.svg')
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toContain('image/svg+xml')
+    const html = await (await fetch('/app')).text()
+    expect(html).not.toMatch(/fonts\.(googleapis|gstatic)|api\.iconify\.design/)
   })
 })

@@ -3,7 +3,7 @@ import { templateParamsSchema, type Template } from '#shared/schema'
 
 export default defineEventHandler(async (event) => {
   const { name } = validParams(event, templateParamsSchema)
-  const template = (await getTemplates()).get(name)
+  const template = await findTemplate(name)
   if (!template) throw notFound('template')
-  return template satisfies Template
+  return template satisfies Template & { custom: boolean }
 })

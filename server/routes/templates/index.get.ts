@@ -1,7 +1,6 @@
-/** GET /templates — the shipped templates: name, title, description and columns. */
+/** GET /templates — the shipped templates, then the custom ones (`custom: true`): name, title, description and columns. */
 import type { TemplateList } from '#shared/schema'
 
 export default defineEventHandler(async () => {
-  const templates = await getTemplates()
-  return { templates: [...templates.values()].map(summarizeTemplate) } satisfies TemplateList
+  return { templates: await listTemplates() } satisfies TemplateList
 })
