@@ -186,7 +186,8 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const uploadCases: Case[] = [
   csv('a JSON upload', '[{"a":1}]', /text\/csv/, 415, 'application/json'),
   csv('an upload without a content type', 'a,b\n1,2\n', /text\/csv/, 415, ''),
-  csv('a multipart form upload', '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\na,b\n1,2\n\r\n--x--', /text\/csv/, 415, 'multipart/form-data; boundary=x'),
+  csv('a multipart form whose CSV is a plain field, not a file', '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\na,b\n1,2\n\r\n--x--', /no file/, 400, 'multipart/form-data; boundary=x'),
+  csv('a multipart form without its boundary', 'a,b\n1,2\n', /multipart form/, 400, 'multipart/form-data'),
   csv('a PNG image', PNG, /binary/),
   csv('random bytes with NULs', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), /binary/),
   csv('Latin-1 text', Buffer.from('name,city\nJosé,Málaga\nAnaïs,Orléans\n', 'latin1'), /UTF-8/),
