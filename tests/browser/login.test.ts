@@ -51,7 +51,10 @@ describe('browser: signing in to a server with NUXT_API_KEY', () => {
     await page.goto(url('/app/login'), { waitUntil: 'networkidle' })
     await page.locator('[data-test="signed-in"]').waitFor()
     expect((await page.context().cookies()).map(c => c.name)).toContain('sdaas_session')
+    // Signing out from the sidebar, on any page.
+    await page.goto(url('/app'), { waitUntil: 'networkidle' })
     await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL('**/app/login')
     await page.getByLabel('API key').waitFor()
     expect((await page.context().cookies()).map(c => c.name)).not.toContain('sdaas_session')
     await page.goto(url('/app'), { waitUntil: 'networkidle' })
