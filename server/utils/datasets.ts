@@ -140,3 +140,15 @@ export async function removeDataset(id: string): Promise<void> {
   await useStorage(MOUNT).removeItem(`${id}.model.json`)
   await rm(await datasetFile(id), { force: true })
 }
+
+/**
+ * Moves dataset records and fitted models that cannot be read to `<dataDir>/quarantine/datasets/`
+ * (with the sample's CSV left in place: nothing is deleted). Run at boot.
+ */
+export function quarantineUnreadableDatasets(): Promise<string[]> {
+  return quarantineUnreadable('datasets', [
+    recordRule('dataset model', name => name.endsWith('.model.json'), datasetSchema),
+    recordRule('dataset record', name => name.endsWith('.json'), datasetRecordSchema,
+      (record, id) => (record.dataset_id === id ? null : `its dataset_id ${JSON.stringify(record.dataset_id)} is not its file name`)),
+  ])
+}

@@ -119,6 +119,7 @@ export class JobRunner {
   async start(): Promise<void> {
     try {
       await quarantineUnreadableJobs()
+      await quarantineUnreadableDatasets()
       const swept = await sweepTemporaryFiles()
       if (swept) console.info(`[jobs] removed ${swept} temporary file(s) left by an interrupted run`)
       const unfinished = (await listJobs()).filter(job => job.status === 'queued' || job.status === 'running').reverse()

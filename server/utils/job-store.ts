@@ -2,7 +2,6 @@
  * The job store: job metadata in unstorage (atomic filesystem driver under `<dataDir>/jobs`). Nothing
  * is cached in memory: every read sees what is on disk.
  */
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { storedJobRecordSchema, type Job, type JobRecord } from '#shared/schema'
 
@@ -55,41 +54,13 @@ export async function removeJob(id: string): Promise<void> {
   await jobStorage().removeItem(keyOf(id))
 }
 
-/** What is wrong with a job record file, or null when it reads as the job its name says. */
-async function recordProblem(path: string, id: string): Promise<string | null> {
-  let value: unknown
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'))
-  }
-  catch (error) {
-    return `not JSON (${error instanceof Error ? error.message : String(error)})`
-  }
-  const parsed = storedJobRecordSchema.safeParse(value)
-  if (!parsed.success) return `not a job record (${parsed.error.issues.slice(0, 3).map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`
-  if (parsed.data.job_id !== id) return `its job_id ${JSON.stringify(parsed.data.job_id)} is not its file name`
-  return null
-}
-
 /**
- * Moves job records that cannot be read (truncated, corrupt, not a job) out of the way, to
- * `<dataDir>/quarantine/jobs/`, logging each, so the other jobs keep working and nothing is deleted.
- * Run at boot, before any job starts. Returns the quarantined file names.
+ * Moves job records that cannot be read (truncated, corrupt, not a job, another job's id) to
+ * `<dataDir>/quarantine/jobs/`. Run at boot, before any job starts. Returns the quarantined file names.
  */
-export async function quarantineUnreadableJobs(): Promise<string[]> {
-  const dir = join(useDataDir(), 'jobs')
-  const names = (await readdir(dir).catch(() => [] as string[])).filter(name => name.endsWith('.json'))
-  const moved: string[] = []
-  for (const name of names) {
-    const problem = await recordProblem(join(dir, name), name.slice(0, -'.json'.length))
-    if (!problem) continue
-    const quarantine = join(useDataDir(), 'quarantine', 'jobs')
-    await mkdir(quarantine, { recursive: true })
-    const target = join(quarantine, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`)
-    await rename(join(dir, name), target)
-    console.warn(`[jobs] quarantined unreadable job record ${name} to ${target}: ${problem}`)
-    moved.push(name)
-  }
-  return moved
+export function quarantineUnreadableJobs(): Promise<string[]> {
+  return quarantineUnreadable('jobs', [recordRule('job record', name => name.endsWith('.json'), storedJobRecordSchema,
+    (job, id) => (job.job_id === id ? null : `its job_id ${JSON.stringify(job.job_id)} is not its file name`))])
 }
 
 /** The public view of a job record. */

@@ -15,7 +15,8 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
   else if (request.source !== undefined) {
     const { dataset: id, columns: types } = request.source
     const [dataset, model] = await Promise.all([getDataset(id), getDatasetModel(id)])
-    if (!dataset || !model) throw badRequest([{ path: 'source.dataset', message: `unknown dataset "${id}" (GET /datasets lists them)` }])
+    if (!dataset) throw badRequest([{ path: 'source.dataset', message: `unknown dataset "${id}" (GET /datasets lists them)` }])
+    if (!model) throw badRequest([{ path: 'source.dataset', message: `the model fitted to dataset "${id}" is missing or unreadable (quarantined at boot: see the server log); upload the file again` }])
     schema = model
     if (types && Object.keys(types).length) {
       const names = new Set(dataset.columns.map(c => c.name))

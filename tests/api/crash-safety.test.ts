@@ -103,6 +103,43 @@ describe('unreadable job records', () => {
   })
 })
 
+describe('corrupt dataset records and models', () => {
+  it('are quarantined at boot; the other samples keep working and a sample without its model says so', async () => {
+    const dataDir = tempDataDir()
+    let server = await start({ NUXT_DATA_DIR: dataDir })
+    const upload = async (csv: string) => {
+      const response = await server.fetch('/datasets', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv })
+      expect(response.status).toBe(201)
+      return ((await response.json()) as { dataset_id: string }).dataset_id
+    }
+    const rows = Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 37) % 101},${['a', 'b', 'c'][i % 3]}`).join('\n')
+    const [noRecord, noModel, kept] = [await upload(`x,y,z\n${rows}\n`), await upload(`p,q,r\n${rows}\n`), await upload(`u,v,w\n${rows}\n`)]
+    expect((await stopProcess(server)).code).toBe(0)
+
+    const datasets = join(dataDir, 'datasets')
+    const record = readFileSync(join(datasets, `${noRecord}.json`), 'utf8')
+    writeFileSync(join(datasets, `${noRecord}.json`), record.slice(0, record.length / 2)) // truncated mid-write
+    writeFileSync(join(datasets, `${noModel}.model.json`), JSON.stringify({ columns: 'lost' }))
+
+    server = await start({ NUXT_DATA_DIR: dataDir })
+    const quarantined = readdirSync(join(dataDir, 'quarantine', 'datasets')).map(name => name.slice(name.indexOf('Z-') + 2)).sort()
+    expect(quarantined).toEqual([`${noRecord}.json`, `${noModel}.model.json`].sort())
+    expect(server.output()).toMatch(new RegExp(`\\[datasets\\] quarantined unreadable dataset record ${noRecord}\\.json to .*: not JSON`))
+    expect(server.output()).toMatch(new RegExp(`\\[datasets\\] quarantined unreadable dataset model ${noModel}\\.model\\.json to .*: not a dataset model`))
+    // Nothing is deleted: the samples' files stay.
+    for (const id of [noRecord, noModel, kept]) expect(existsSync(join(datasets, `${id}.csv`))).toBe(true)
+
+    const list = await (await server.fetch('/datasets')).json() as { datasets: { dataset_id: string }[] }
+    expect(list.datasets.map(d => d.dataset_id).sort()).toEqual([noModel, kept].sort())
+    expect((await server.fetch(`/datasets/${noRecord}`)).status).toBe(404)
+    const refused = await server.fetch('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: { dataset: noModel }, rows: 10 }) })
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toContain('missing or unreadable')
+    const job = await submit(server, { source: { dataset: kept }, rows: 100, seed: 1 })
+    expect((await waitFor(server, job, finished)).status).toBe('done')
+  })
+})
+
 describe('SIGTERM', () => {
   it('refuses new jobs with 503, re-queues the running one, and exits within NUXT_SHUTDOWN_TIMEOUT_MS with a request still open', async () => {
     const dataDir = tempDataDir()
