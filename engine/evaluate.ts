@@ -248,7 +248,8 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     const scores = indexes.map((i, k) => normalScores(rowsWithValues.map(r => toNumbers[k]!(r[i]!, r))))
     const achieved = scores.map(a => scores.map(b => pearson(a, b)))
     const maxError = Math.max(...achieved.flatMap((row, r) => row.map((v, c) => Math.abs(v - group.matrix[r]![c]!))))
-    return { columns: group.columns, requested: group.matrix, achieved, max_abs_error: maxError, sample_size: rowsWithValues.length }
+    const condition = group.on === undefined ? {} : { on: group.on, when: [...when] }
+    return { columns: group.columns, ...condition, requested: group.matrix, achieved, max_abs_error: maxError, sample_size: rowsWithValues.length }
   })
 
   const rowKeys = new Set(sample.map(r => JSON.stringify(r)))

@@ -511,6 +511,9 @@ export const schemaJobMetricsSchema = z.object({
   /** Per correlation group: requested vs achieved correlation of normal scores (what the copula controls). */
   correlations: z.array(z.object({
     columns: z.array(z.string()),
+    /** Groups that hold only where a column has given values (`on`/`when` in the schema). */
+    on: z.string().optional(),
+    when: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     requested: z.array(z.array(z.number())),
     achieved: z.array(z.array(z.number())),
     max_abs_error: z.number(),

@@ -177,6 +177,7 @@ describe('browser: the flows of the UI in headless Chromium', () => {
     expect(kinds.Body_Mass_g).toBe('conditional')
     // Requested and achieved correlations for each species' own correlation group.
     expect(await page.locator('[data-test="correlation"] [data-chart="heatmap"]').count()).toBe(2 * 3)
+    expect((await page.locator('[data-test="correlation-condition"]').allInnerTexts()).sort()).toEqual(['Adelie', 'Chinstrap', 'Gentoo'].map(s => `Where Species is ${s}`))
     // Island, overridden to free text, is re-synthesised and left out of the pair trends: 6 columns.
     expect(await page.locator('[data-test="pairs"] [data-chart="heatmap"] [data-cell]').count()).toBe(2 * 6 * 6)
     expect(kinds.Island).toBe('faker')
@@ -250,6 +251,19 @@ describe('browser: the flows of the UI in headless Chromium', () => {
     await page.locator('[data-test="schema-editor"]').waitFor()
     expect(await page.locator('[data-test="issue-count"]').count()).toBe(0)
     await screenshot(page, 'template-editor')
+    expect(problems).toEqual([])
+  })
+
+  it('switches to dark mode and keeps it across pages', async () => {
+    const { page, problems } = await watchedPage()
+    await page.goto(url('/app'), { waitUntil: 'networkidle' })
+    await page.getByRole('button', { name: 'Switch to dark mode' }).click()
+    await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true)
+    await page.goto(url('/app/new'), { waitUntil: 'networkidle' })
+    expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true)
+    await screenshot(page, 'new-dark')
+    await page.getByRole('button', { name: 'Switch to light mode' }).click()
+    await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(false)
     expect(problems).toEqual([])
   })
 
