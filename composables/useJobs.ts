@@ -86,8 +86,12 @@ export function rememberRequest(id: string, body: GenerateBody) {
   }
 }
 
-/** The request that made a job: rebuilt from the job for templates and datasets, else as remembered here. */
-export function jobRequest(job: Job): GenerateBody | null {
+/**
+ * The request that made a job: as remembered in this browser, else rebuilt from the job (template,
+ * dataset with its type overrides) or, for an inline schema sent from elsewhere, from the schema the
+ * job ran with (GET /jobs/:id/schema).
+ */
+export async function jobRequest(job: Job): Promise<GenerateBody> {
   const output: GenerateBody = { rows: job.rows, format: job.format, seed: job.seed }
   if (job.gzip) output.gzip = true
   if (job.escape_formulas) output.escape_formulas = true
@@ -97,8 +101,8 @@ export function jobRequest(job: Job): GenerateBody | null {
     if (remembered) return { ...(JSON.parse(remembered) as GenerateBody), ...output }
   }
   if (job.template) return { template: job.template, ...output }
-  if (job.dataset) return { source: { dataset: job.dataset }, ...output }
-  return null
+  if (job.dataset) return { source: { dataset: job.dataset, ...(job.source_columns ? { columns: job.source_columns } : {}) }, ...output }
+  return { schema: await $fetch(`/jobs/${job.job_id}/schema`), ...output }
 }
 
 /** Submits a generation request; returns the new job's id. */

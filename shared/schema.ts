@@ -356,6 +356,8 @@ export const jobSchema = z.object({
   template: z.string().nullable(),
   /** The uploaded dataset whose fitted model made the rows (`source.dataset`), if any. */
   dataset: z.string().nullable(),
+  /** Jobs made from a dataset: the column types the request overrode (`source.columns`). */
+  source_columns: z.record(z.string(), inferredTypeSchema).optional(),
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
@@ -386,8 +388,6 @@ export type CellValue = string | number | boolean | null
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
   schema: datasetSchema,
-  /** Jobs made from a dataset: the column types the request overrode (`source.columns`), for the quality report. */
-  source_columns: z.record(z.string(), inferredTypeSchema).optional(),
   attempts: z.number(),
 })
 

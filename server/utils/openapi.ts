@@ -166,6 +166,11 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/jobs', operationId: 'listJobs', tag: 'Jobs', summary: 'List jobs, newest first', description: 'A page at a time: pass `next_cursor` back as `cursor` for the next page.', query: jobsQuerySchema, responses: { 200: json(jobListSchema, 'A page of jobs.') } },
   { method: 'get', path: '/jobs/{id}', operationId: 'getJob', tag: 'Jobs', summary: 'One job: status and progress', ...idParam, responses: { 200: json(jobSchema, 'The job.') } },
   {
+    method: 'get', path: '/jobs/{id}/schema', operationId: 'getJobSchema', tag: 'Jobs', summary: 'The schema a job ran with',
+    description: 'Resolved: a template\'s or a dataset model\'s schema as it was when the job was made. Sent back as `schema` with the job\'s `seed` (and `rows`, `format`), it gives the same bytes.', ...idParam,
+    responses: { 200: json(datasetSchema, 'The schema.') },
+  },
+  {
     method: 'get', path: '/jobs/{id}/events', operationId: 'jobEvents', tag: 'Jobs', summary: 'Follow a job as server-sent events',
     description: 'One `data:` message with the job (as GET /jobs/{id} shows it) now and on every change; the stream ends after the message with a final status (`done`, `error`, `canceled`).', ...idParam,
     responses: { 200: { description: 'An event stream of Job objects.', content: { 'text/event-stream': { schema: { type: 'string' }, example: 'data: {"job_id":"…","status":"running","progress":0.42,…}\n\n' } } } },

@@ -82,6 +82,16 @@ describe('the seed flow: template → job → preview → metrics → download',
     expect(rows).toHaveLength(3000)
   })
 
+  it('serves the schema a job ran with, which reproduces its bytes', async () => {
+    const template = await $fetch<Template>('/templates/customers')
+    const first = await waitForJob(await submit({ template: 'customers', rows: 2000, seed: 5 }))
+    const schema = await $fetch<Template['schema']>(`/jobs/${first.job_id}/schema`)
+    expect(schema).toEqual(template.schema)
+    const again = await waitForJob(await submit({ schema, rows: first.rows, format: first.format, seed: first.seed }))
+    expect(again.sha256).toBe(first.sha256)
+    expect((await fetch(`/jobs/${crypto.randomUUID()}/schema`)).status).toBe(404)
+  })
+
   it('serves NDJSON with its own type and name', async () => {
     const id = await submit({ template: 'transactions', rows: 500, format: 'ndjson', seed: 1 })
     await waitForJob(id)

@@ -254,6 +254,24 @@ describe('browser: the flows of the UI in headless Chromium', () => {
     expect(problems).toEqual([])
   })
 
+  it('runs an inline-schema job sent from elsewhere again, from the schema the job ran with', async () => {
+    const { page, problems } = await watchedPage()
+    const schema = { columns: [{ name: 'n', kind: 'integer', min: 1, max: 9 }, { name: 'word', kind: 'categorical', categories: [{ value: 'yes' }, { value: 'no' }] }] }
+    const { job_id: id } = await (await post('/generate', { schema, rows: 500, seed: 3 })).json() as { job_id: string }
+    await page.goto(url(`/app/jobs/${id}`), { waitUntil: 'networkidle' })
+    await page.locator('[data-status="done"]').first().waitFor({ timeout: 60_000 })
+    const curl = page.locator('[data-test="curl"]')
+    await expect.poll(() => curl.innerText()).toContain('"schema"')
+    const text = await curl.innerText()
+    const sent = JSON.parse(text.slice(text.indexOf("-d '") + 4, text.lastIndexOf("'"))) as { schema: { columns: { name: string }[] }; seed: number }
+    expect(sent.schema.columns.map(c => c.name)).toEqual(['n', 'word'])
+    expect(sent.seed).toBe(3)
+    await page.getByRole('button', { name: 'Run again with another seed' }).click()
+    await page.waitForURL(url => url.pathname.startsWith('/app/jobs/') && !url.pathname.endsWith(id))
+    await page.locator('[data-status="done"]').first().waitFor({ timeout: 60_000 })
+    expect(problems).toEqual([])
+  })
+
   it('switches to dark mode and keeps it across pages', async () => {
     const { page, problems } = await watchedPage()
     await page.goto(url('/app'), { waitUntil: 'networkidle' })
