@@ -629,6 +629,9 @@ export function scoreColumns(columns: CodedColumn[], seed = 0): QualityReport {
   }
 }
 
+/** Distinct cells a column remembers how it read (categories, days). */
+const CACHED_CELLS = 1 << 16
+
 /** How the report reads a profiled column's cells (see fittedQuality); undefined for a column it does not score. */
 type CellReader = { kind: 'numerical'; read: (v: unknown) => number } | { kind: 'categorical'; read: (v: unknown) => string | null }
 
@@ -641,7 +644,19 @@ function cellReader(column: ColumnProfile): CellReader | undefined {
   if (!['integer', 'number', 'date', 'datetime'].includes(column.type)) return undefined
   const isDate = column.type === 'date' || column.type === 'datetime'
   const epoch = column.type === 'datetime' && column.examples.every(e => /^\d{10}(\d{3})?$/.test(e))
-  const parse = isDate && !epoch ? parseDateLike : parseNumber
+  let parse = isDate && !epoch ? parseDateLike : parseNumber
+  if (column.type === 'date') {
+    // Days repeat: each distinct text is parsed once (up to a bound).
+    const days = new Map<string, number>()
+    parse = (t) => {
+      let day = days.get(t)
+      if (day === undefined) {
+        day = parseDateLike(t)
+        if (days.size < CACHED_CELLS) days.set(t, day)
+      }
+      return day
+    }
+  }
   return {
     kind: 'numerical',
     read: (v) => {
@@ -660,7 +675,7 @@ function cellReader(column: ColumnProfile): CellReader | undefined {
  * a caller can score a million generated rows without holding them.
  */
 export class QualityRows {
-  readonly columns: { index: number; name: string; reader: CellReader; numbers?: Float64Array; codes?: Int32Array; labels?: Map<string, number> }[]
+  readonly columns: { index: number; name: string; reader: CellReader; numbers?: Float64Array; codes?: Int32Array; labels?: Map<string, number>; cells?: Map<unknown, number> }[]
   length = 0
   private capacity: number
 
@@ -671,7 +686,7 @@ export class QualityRows {
       if (!reader) return []
       return [reader.kind === 'numerical'
         ? { index, name: column.name, reader, numbers: new Float64Array(this.capacity) }
-        : { index, name: column.name, reader, codes: new Int32Array(this.capacity), labels: new Map<string, number>() }]
+        : { index, name: column.name, reader, codes: new Int32Array(this.capacity), labels: new Map<string, number>(), cells: new Map<unknown, number>() }]
     })
   }
 
@@ -685,14 +700,15 @@ export class QualityRows {
         column.numbers![row] = column.reader.read(v)
         continue
       }
-      const label = column.reader.read(v)
-      if (label === null) {
-        column.codes![row] = -1
-        continue
+      // Cells repeat: each distinct one is read once (up to a bound).
+      let code = column.cells!.get(v)
+      if (code === undefined) {
+        const label = column.reader.read(v)
+        const labels = column.labels!
+        if (label === null) code = -1
+        else if ((code = labels.get(label)) === undefined) labels.set(label, (code = labels.size))
+        if (column.cells!.size < CACHED_CELLS) column.cells!.set(v, code)
       }
-      const labels = column.labels!
-      let code = labels.get(label)
-      if (code === undefined) labels.set(label, (code = labels.size))
       column.codes![row] = code
     }
     this.length++
