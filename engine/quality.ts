@@ -44,7 +44,7 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
  * or category codes (−1 where missing; 0..categories−1 are the real column's labels in order of first
  * appearance, then the labels only synthetic rows have, in theirs, up to size−1).
  */
-export type CodedColumn =
+type CodedColumn =
   | { name: string; kind: 'numerical'; real: Float64Array; synthetic: Float64Array }
   | { name: string; kind: 'categorical'; real: Int32Array; synthetic: Int32Array; categories: number; size: number }
 
@@ -59,7 +59,7 @@ function asNumbers(values: (number | string | null)[]): Float64Array {
 }
 
 /** Codes a column given as values (see CodedColumn). */
-export function codeColumn(column: QualityColumn): CodedColumn {
+function codeColumn(column: QualityColumn): CodedColumn {
   const { name } = column
   if (column.kind === 'numerical') return { name, kind: 'numerical', real: asNumbers(column.real), synthetic: asNumbers(column.synthetic) }
   const dictionary = new Map<string, number>()
@@ -562,7 +562,7 @@ export function qualityReport(columns: QualityColumn[], seed = 0): QualityReport
  * sorted once for KSComplement and BoundaryAdherence, and cut into bins once for the contingency
  * tables; categories counted by code. A million synthetic rows score in a few seconds.
  */
-export function scoreColumns(columns: CodedColumn[], seed = 0): QualityReport {
+function scoreColumns(columns: CodedColumn[], seed = 0): QualityReport {
   const columnScores: QualityReport['columns'] = {}
   const adherence: NonNullable<QualityReport['adherence']> = {}
   const contingency: { real: Int32Array; synthetic: Int32Array; size: number }[] = []
