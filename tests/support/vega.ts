@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'csv-stringify/sync'
-import { tempDataDir } from './data-dir'
+import { tempDataDir } from './data-dir.ts'
 
 /** A vega-datasets JSON table (cars, penguins) written as CSV, as a user would upload it. */
 export function vegaCsv(name: 'cars' | 'penguins'): { path: string; text: string; rows: Record<string, unknown>[] } {

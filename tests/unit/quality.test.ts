@@ -1,12 +1,14 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
 import { describe, expect, it } from 'vitest'
 import { datasetSchema, type CellValue } from '#shared/schema'
 import { compileSchema } from '~~/engine/columns'
 import { fitCsv } from '~~/engine/fit'
-import { profileCsv } from '~~/engine/profile'
-import { boundaryAdherence, categoryAdherence, dcrBaselineProtection, fittedQuality, newRowSynthesis, qualityReport, type QualityColumn } from '~~/engine/quality'
+import { NULL_TOKENS, profileCsv } from '~~/engine/profile'
+import { parseDateLike } from '~~/engine/datetime'
+import { boundaryAdherence, categoryAdherence, dcrBaselineProtection, fittedQuality, newRowSynthesis, QualityRows, qualityReport, radixSort, tvComplement, type QualityColumn } from '~~/engine/quality'
 import { RowRandom, rowHash, seedWords } from '~~/engine/random'
 import { tempDataDir } from '../support/data-dir'
 import { generateColumns, schemaOf } from '../support/schemas'
@@ -186,5 +188,197 @@ describe('quality of look-alike rows (SDMetrics QualityReport formulas)', () => 
       expect(model.new_row_synthesis.score, name).toBeGreaterThanOrEqual(holdout.new_row_synthesis.score - 3 * Math.sqrt((0.02 * 0.98) / heldOut.length))
       expect(model.dcr_baseline_protection.median_dcr_synthetic, name).toBeGreaterThan(0.8 * holdout.dcr_baseline_protection.median_dcr_synthetic)
     }
+  })
+
+  describe('the typed-array paths agree with plain references', () => {
+    it('radixSort orders doubles exactly as Float64Array.prototype.sort does', () => {
+      const rng = new RowRandom(4)
+      rng.setRow(0)
+      const special = [0, -0, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity, 1, -1, 2 ** 53, 0.1 + 0.2]
+      const values = Float64Array.from({ length: 20_000 }, (_, i) => {
+        const u = rng.next()
+        if (i % 50 === 0) return special[i / 50 % special.length]!
+        if (i % 3 === 0) return rng.int(-100, 100) // ties and integers (low words all zero)
+        return (u - 0.5) * 10 ** rng.int(-8, 12)
+      })
+      const expected = Float64Array.from(values).sort()
+      const sorted = radixSort(Float64Array.from(values))
+      for (let i = 0; i < values.length; i++) expect(Object.is(sorted[i], expected[i]), `index ${i}`).toBe(true)
+      // Values sharing every high digit (one pass skipped) and all equal (every pass skipped).
+      const narrow = Float64Array.from({ length: 5000 }, () => 1 + rng.int(0, 1000) * 2 ** -40)
+      expect(radixSort(Float64Array.from(narrow))).toEqual(Float64Array.from(narrow).sort())
+      expect(radixSort(new Float64Array(5000).fill(-3))).toEqual(new Float64Array(5000).fill(-3))
+    })
+
+    /** A mixed table: numbers with nulls, non-numbers and an infinity, integers, categories with nulls and labels only the synthetic rows have. */
+    const mixed = (n: number, seed: number, synthetic: boolean): QualityColumn['real'][] => {
+      const rng = new RowRandom(seed)
+      rng.setRow(0)
+      const x = Array.from({ length: n }, () => (rng.next() < 0.05 ? null : rng.next() * 100 + (synthetic ? 4 : 0)))
+      const y = x.map(v => (v === null ? rng.next() * 3 : rng.next() < 0.1 ? null : v * 2 + rng.next() * 30))
+      const k = x.map(() => rng.int(1, synthetic ? 7 : 6))
+      const c = x.map(v => (rng.next() < 0.03 ? null : ['a', 'b', 'c', 'd', 'e', 'f', 'g'][Math.floor((v ?? 50) / 20) + (synthetic && rng.next() < 0.02 ? 1 : 0)]!))
+      const d = x.map(() => (rng.next() < 0.5 ? 'p' : rng.next() < 0.5 ? 'q' : synthetic ? 'new' : 'r'))
+      const w = x.map((v, i) => (i === 7 ? Infinity : i === 8 ? ('n/a' as unknown as number) : v === null ? null : -v))
+      return [x, y, k, c, d, w]
+    }
+    const kinds = ['numerical', 'numerical', 'numerical', 'categorical', 'categorical', 'numerical'] as const
+    const table = (realRows: number, syntheticRows: number, infinite = true) => {
+      const real = mixed(realRows, 21, false)
+      const synthetic = mixed(syntheticRows, 22, true)
+      return kinds.map((kind, i): QualityColumn => ({ name: `c${i}`, kind, real: real[i]!.map(v => (infinite || v !== Infinity ? v : 1)), synthetic: synthetic[i]! }))
+    }
+    const finite = (xs: QualityColumn['real']) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+    const labels = (xs: QualityColumn['real']) => xs.filter(x => x !== null).map(String)
+    /** KS by its definition: the largest gap between the two empirical CDFs, at every value either sample has. */
+    const ksReference = (a: number[], b: number[]) => {
+      const sorted = [a, b].map(xs => [...xs].sort((x, y) => x - y))
+      const cdf = (xs: number[], t: number) => {
+        const s = sorted[xs === a ? 0 : 1]!
+        let [lo, hi] = [0, s.length]
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          if (s[mid]! <= t) lo = mid + 1
+          else hi = mid
+        }
+        return lo / s.length
+      }
+      const points = [...new Set([...a, ...b])]
+      return 1 - Math.max(0, ...points.map(t => Math.abs(cdf(a, t) - cdf(b, t))))
+    }
+    /** Pearson's r in two passes over the rows where both are finite numbers. */
+    const pearsonReference = (xs: QualityColumn['real'], ys: QualityColumn['real']) => {
+      const both = xs.flatMap((x, i) => (typeof x === 'number' && Number.isFinite(x) && typeof ys[i] === 'number' && Number.isFinite(ys[i]) ? [[x, ys[i] as number]] : []))
+      const mx = both.reduce((s, [x]) => s + x!, 0) / both.length
+      const my = both.reduce((s, [, y]) => s + y!, 0) / both.length
+      const sxy = both.reduce((s, [x, y]) => s + (x! - mx) * (y! - my), 0)
+      const sxx = both.reduce((s, [x]) => s + (x! - mx) ** 2, 0)
+      const syy = both.reduce((s, [, y]) => s + (y! - my) ** 2, 0)
+      return sxy / Math.sqrt(sxx * syy)
+    }
+    /** A column's cells as contingency labels: categories as they are, numbers by the real column's 10 equal-width bins. */
+    const binned = (column: QualityColumn) => {
+      const values = finite(column.real)
+      const lo = Math.min(...values)
+      const width = (Math.max(...values) - lo) / 10
+      return (v: number | string | null) => (v === null || column.kind === 'categorical' ? v : typeof v === 'number' && Number.isFinite(v) ? String(Math.max(0, Math.min(9, Math.floor((v - lo) / width)))) : null)
+    }
+    const contingencyReference = (a: QualityColumn, b: QualityColumn) => {
+      const shares = (side: 'real' | 'synthetic') => {
+        const [ca, cb] = [binned(a), binned(b)]
+        const pairs = a[side].map((v, i) => [ca(v), cb(b[side][i]!)]).filter(([x, y]) => x !== null && y !== null).map(([x, y]) => `${x}\u0000${y}`)
+        return new Map([...new Set(pairs)].map(key => [key, pairs.filter(p => p === key).length / pairs.length]))
+      }
+      const [p, q] = [shares('real'), shares('synthetic')]
+      return 1 - [...new Set([...p.keys(), ...q.keys()])].reduce((sum, key) => sum + Math.abs((p.get(key) ?? 0) - (q.get(key) ?? 0)), 0) / 2
+    }
+
+    it('column shapes, adherence and pair trends equal their definitions, past the radix sort\'s threshold', () => {
+      const columns = table(4500, 6000)
+      const report = qualityReport(columns)
+      for (const column of columns) {
+        if (column.kind === 'numerical') {
+          expect(report.columns[column.name]!.score, column.name).toBeCloseTo(ksReference(finite(column.real), finite(column.synthetic)), 12)
+          expect(report.adherence![column.name]!.score, column.name).toBe(boundaryAdherence(finite(column.real), finite(column.synthetic)))
+        }
+        else {
+          expect(report.columns[column.name]!.score, column.name).toBe(tvComplement(labels(column.real), labels(column.synthetic)))
+          const asLabel = (v: number | string | null) => (v === null ? null : String(v))
+          expect(report.adherence![column.name]!.score, column.name).toBe(categoryAdherence(column.real.map(asLabel), column.synthetic.map(asLabel)))
+        }
+      }
+      expect(report.adherence!.c5!.score).toBeLessThan(1) // the synthetic column is shifted past the real range
+      expect(report.columns.c3!.score).toBeLessThan(1)
+      for (let i = 0; i < columns.length; i++) {
+        for (let j = i + 1; j < columns.length; j++) {
+          const [a, b] = [columns[i]!, columns[j]!]
+          const pair = report.pairs[`${a.name}|${b.name}`]!
+          if (a.kind === 'numerical' && b.kind === 'numerical') {
+            expect(pair.real_association, `${a.name}|${b.name}`).toBeCloseTo(pearsonReference(a.real, b.real), 12)
+            expect(pair.score, `${a.name}|${b.name}`).toBeCloseTo(1 - Math.abs(pearsonReference(a.real, b.real) - pearsonReference(a.synthetic, b.synthetic)) / 2, 12)
+          }
+          else expect(pair.score, `${a.name}|${b.name}`).toBeCloseTo(contingencyReference(a, b), 12)
+        }
+      }
+    })
+
+    it('NewRowSynthesis and the synthetic rows\' median DCR equal brute force over every pair of rows', () => {
+      const columns = table(1500, 1800)
+      // A few synthetic rows copy real ones, a few more within 1% of every number.
+      for (let r = 0; r < 40; r++) {
+        for (const column of columns) {
+          const v = column.real[r * 7]!
+          column.synthetic[r] = r % 2 && typeof v === 'number' ? v * 1.005 : v
+        }
+      }
+      const matches = (i: number, r: number) => columns.every((column) => {
+        const [s, x] = [column.synthetic[i]!, column.real[r]!]
+        if (column.kind === 'categorical') return s === x
+        const missing = (v: number | string | null) => typeof v !== 'number' || Number.isNaN(v)
+        if (missing(s) || missing(x)) return missing(s) && missing(x)
+        return Math.abs((x as number) - (s as number)) <= Math.abs(0.01 * (s as number))
+      })
+      const n = columns[0]!.synthetic.length
+      const matched = Array.from({ length: n }, (_, i) => i).filter(i => columns[0]!.real.some((_, r) => matches(i, r))).length
+      expect(matched).toBeGreaterThanOrEqual(40)
+      expect(newRowSynthesis(columns)).toMatchObject({ num_matched_rows: matched, score: (n - matched) / n })
+
+      const small = table(400, 300, false)
+      const ranges = small.map(c => (c.kind === 'numerical' ? Math.max(...finite(c.real)) - Math.min(...finite(c.real)) : 0))
+      const cell = (c: number, s: number | string | null, x: number | string | null) => {
+        const missing = (v: number | string | null) => v === null || (typeof v === 'number' && Number.isNaN(v)) || typeof v === 'string' && small[c]!.kind === 'numerical'
+        if (missing(s) || missing(x)) return missing(s) === missing(x) ? 0 : 1
+        if (small[c]!.kind === 'categorical') return s === x ? 0 : 1
+        return s === x ? 0 : Math.min(1, Math.abs((s as number) - (x as number)) / ranges[c]!)
+      }
+      const distances = small[0]!.synthetic.map((_, i) => Math.min(...small[0]!.real.map((_, r) => small.reduce((sum, c, k) => sum + cell(k, c.synthetic[i]!, c.real[r]!), 0))) / small.length).sort((a, b) => a - b)
+      const median = (distances[149]! + distances[150]!) / 2
+      expect(dcrBaselineProtection(small).median_dcr_synthetic).toBeCloseTo(median, 12)
+    })
+
+    it('fittedQuality codes rows as it goes (QualityRows, growing) to the report the rows give as plain columns', async () => {
+      const rng = new RowRandom(8)
+      rng.setRow(0)
+      const day = (k: number) => new Date(Date.UTC(2020, 0, 1 + k)).toISOString().slice(0, 10)
+      const realRows = Array.from({ length: 600 }, (_, i) => [['red', 'green', 'blue'][i % 3]!, rng.next() < 0.1 ? 'NA' : (rng.next() * 50).toFixed(2), day(rng.int(0, 300)), rng.next() < 0.5 ? 'true' : 'false'])
+      const path = join(tempDataDir('sdaas-quality-rows-'), 'real.csv')
+      writeFileSync(path, stringify([['colour', 'amount', 'day', 'flag'], ...realRows]))
+      const profile = await profileCsv(path)
+      expect(profile.columns.map(c => c.type)).toEqual(['categorical', 'number', 'date', 'boolean'])
+      // Generated cells: numbers, text numbers, nulls, null tokens, a colour the real rows lack, booleans.
+      const sample: CellValue[][] = Array.from({ length: 900 }, (_, i) => [
+        i % 10 === 0 ? 'purple' : i % 17 === 0 ? null : ['blue', 'red', 'green'][i % 3]!,
+        i % 5 === 0 ? ` ${(i / 7).toFixed(1)} ` : i % 11 === 0 ? 'null' : i / 9,
+        i % 13 === 0 ? null : day(i % 400),
+        i % 2 === 0,
+      ])
+      const coded = new QualityRows(profile, 16)
+      for (const cells of sample) coded.add(cells)
+      const byRows = await fittedQuality(path, profile, sample, 1)
+      expect(await fittedQuality(path, profile, coded, 1)).toEqual(byRows)
+
+      // The same cells read plainly: numbers parsed, dates as epoch ms, labels as text, null tokens missing.
+      const read = (type: string, v: CellValue): number | string | null => {
+        const text = v === null ? null : String(v).trim()
+        if (text === null || NULL_TOKENS.has(text)) return null
+        if (type === 'number') return Number(text)
+        return type === 'date' ? parseDateLike(text) : text
+      }
+      const realCells = (parse(readFileSync(path), { from_line: 2 }) as string[][])
+      const columns = profile.columns.map((column, k): QualityColumn => ({
+        name: column.name,
+        kind: column.type === 'categorical' || column.type === 'boolean' ? 'categorical' : 'numerical',
+        real: realCells.map(r => read(column.type, r[k]!)),
+        synthetic: sample.map(r => read(column.type, r[k]!)),
+      }))
+      const plain = qualityReport(columns, 1)
+      // The real rows come in the fit's seeded order, so sums may differ in their last bits only.
+      const realColour = sample.filter(r => r[0] !== null && r[0] !== 'purple').length
+      expect(byRows.adherence!.colour!.score).toBe(realColour / sample.length)
+      for (const key of Object.keys(plain.columns)) expect(byRows.columns[key]!.score, key).toBeCloseTo(plain.columns[key]!.score, 12)
+      for (const key of Object.keys(plain.pairs)) expect(byRows.pairs[key]!.score, key).toBeCloseTo(plain.pairs[key]!.score, 12)
+      for (const key of Object.keys(plain.adherence!)) expect(byRows.adherence![key]!.score, key).toBeCloseTo(plain.adherence![key]!.score, 12)
+      expect(byRows.privacy!.new_row_synthesis.num_matched_rows).toBe(plain.privacy!.new_row_synthesis.num_matched_rows)
+    })
   })
 })
