@@ -190,6 +190,19 @@ describe('browser: the flows of the UI in headless Chromium', () => {
     await page.locator('[data-column="Body Mass (g)"] [data-bar]').first().waitFor()
     expect(await page.locator('[data-column="Body Mass (g)"] [data-bar]').count()).toBe(20)
     await screenshot(page, 'dataset')
+
+    // The fitted model opens in the schema editor as a schema (per-species cases and correlation groups
+    // included), which validates and generates.
+    await page.getByRole('link', { name: 'Edit the model as a schema' }).click()
+    await page.waitForURL(/\/app\/new\?edit=1&model=/)
+    await page.getByText('A copy of “Model of penguins.csv”').waitFor()
+    await screenshot(page, 'model-editor')
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByLabel('Rows', { exact: true }).fill('500')
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByRole('button', { name: 'Generate' }).click()
+    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    await page.locator('[data-status="done"]').first().waitFor({ timeout: 60_000 })
     expect(problems).toEqual([])
   })
 
