@@ -68,8 +68,9 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   const [seedLo, seedHi] = seedWords(spec.seed)
   const threshold = Math.min(1, (SAMPLE_SLACK * spec.sampleSize) / spec.rows)
   const columns = spec.schema.columns
-  // The columns whose values are counted: categoricals by category index, booleans as [true, false].
-  const categorical = columns.flatMap((column, i) => (column.kind === 'categorical' ? [{ i, index: new Map(column.categories.map((c, k) => [c.value, k])) }] : []))
+  // The columns whose values are counted: categoricals by category index (the index their sampler
+  // drew, read from the column's table), booleans as [true, false].
+  const categorical = columns.flatMap((column, i) => (column.kind === 'categorical' ? [{ i, table: compiled.tables[i]! }] : []))
   const booleans = columns.flatMap((column, i) => (column.kind === 'boolean' ? [i] : []))
   const { outputIndex } = compiled
 
@@ -91,10 +92,7 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
         const value = cells[i]
         if (value !== null) counts[i]![value ? 0 : 1]!++
       }
-      for (const { i, index } of categorical) {
-        const k = index.get(cells[i]!)
-        if (k !== undefined) counts[i]![k]!++
-      }
+      for (const { i, table } of categorical) if (cells[i] !== null) counts[i]![table.code()]!++
       chunk.add(cells, row)
       const priority = rowHash(seedLo, seedHi, row, SAMPLE_SALT)
       if (priority < threshold) sample.push({ row, priority, cells: cells.slice() })

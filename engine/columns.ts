@@ -10,7 +10,7 @@ import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, timeFo
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
-import { fastFakerMethods } from './fast-faker.ts'
+import { fastFakerMethods, type FastMethod } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
 import { RowRandom, seedWords } from './random.ts'
 
@@ -81,7 +81,7 @@ export const FAKER_REFERENCE_DATE = '2025-01-01T00:00:00.000Z'
  * A faker instance for the locale (loaded beforehand with `loadLocale`) whose randomness is the current
  * row's stream, with fast paths for hot methods.
  */
-function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () => string>; bind(rng: RowRandom): void } {
+function createRowFaker(locale: string): { faker: Faker; fast: Map<string, FastMethod>; bind(rng: RowRandom): void } {
   let current: RowRandom | undefined
   const localeFaker = loadedLocale(locale)
   if (!localeFaker) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
@@ -96,7 +96,7 @@ function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () =>
 const FORBIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__', 'seed', 'setDefaultRefDate', 'rawDefinitions', 'definitions'])
 
 /** Resolves `module.method` on faker, refusing anything that is not a plain faker method. */
-function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, () => string>): () => CellValue {
+function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, FastMethod>): () => CellValue {
   const [moduleName, methodName] = path.split('.') as [string, string]
   const fakerModule: unknown = FORBIDDEN_MEMBERS.has(moduleName) || !Object.hasOwn(faker, moduleName) ? undefined : (faker as unknown as Record<string, unknown>)[moduleName]
   const method: unknown = fakerModule && typeof fakerModule === 'object' && !FORBIDDEN_MEMBERS.has(methodName) && !methodName.startsWith('_')
@@ -109,7 +109,7 @@ function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, ()
   return () => toCell(call.call(fakerModule))
 }
 
-function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: Map<string, () => string>): () => CellValue {
+function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: Map<string, FastMethod>): () => CellValue {
   if (!args.length) return fakerMethod(faker, path, at, fast)
   const [moduleName, methodName] = path.split('.') as [string, string]
   fakerMethod(faker, path, at) // validates the path
@@ -143,27 +143,11 @@ function parsePattern(pattern: string): (string | string[])[] {
 
 const PLAIN_ALNUM = /^[A-Za-z0-9]*$/
 
-/** Distinct inputs a filter remembers: names come from lists of a few thousand; other text is not cached past it. */
-const FILTER_CACHE_SIZE = 20_000
-
-/** A string function that remembers its results (filters mostly see the same names again and again). */
-function memoised(f: (s: string) => string): (s: string) => string {
-  const cache = new Map<string, string>()
-  return (s) => {
-    let result = cache.get(s)
-    if (result === undefined) {
-      result = f(s)
-      if (cache.size < FILTER_CACHE_SIZE) cache.set(s, result)
-    }
-    return result
-  }
-}
-
 const FILTERS: Record<string, (s: string) => string> = {
   lower: s => s.toLowerCase(),
   upper: s => s.toUpperCase(),
   /** Lowercase ASCII letters and digits only: "José O'Neil" → "joseoneil". */
-  alnum: memoised(s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase()),
+  alnum: s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase(),
   /** URL slug: "José O'Neil" → "jose-o-neil". */
   slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 }
@@ -197,8 +181,10 @@ const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time', 'e
 
 interface Context {
   faker: Faker
-  fast: Map<string, () => string>
+  fast: Map<string, FastMethod>
   index: Map<string, number>
+  /** Every column once compiled (templates look up the tables of the columns they filter). */
+  columns?: CompiledValue[]
   rows: number
   seed: number
 }
@@ -212,6 +198,14 @@ interface CompiledValue {
   /** Columns this value reads (by name), for the dependency order. */
   references: { name: string; path: Path }[]
   type: OutputType | undefined
+  /** When values are entries of a fixed list: the list, and the index of the value last drawn (-1: not from the list). */
+  table?: ValueTable
+}
+
+/** A fixed list a column's values come from, and which entry the sampler drew last. */
+export interface ValueTable {
+  readonly values: readonly CellValue[]
+  code(): number
 }
 
 function valueSpace(spec: ValueSpec): number | undefined {
@@ -255,7 +249,8 @@ function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: P
     }
     case 'categorical': {
       const values = spec.categories.map(c => c.value)
-      return { sampler: s => values[perm.at(s.row)]!, references: [], type: categoricalType(values) }
+      let last = -1
+      return { sampler: s => values[last = perm.at(s.row)]!, references: [], type: categoricalType(values), table: { values, code: () => last } }
     }
     case 'pattern': {
       const parts = parsePattern(spec.pattern)
@@ -329,7 +324,8 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     }
     case 'faker': {
       const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'], ctx.fast)
-      return plain(() => call(), undefined)
+      const table = spec.args?.length ? undefined : ctx.fast.get(spec.method)?.table
+      return { sampler: () => call(), references: [], type: undefined, table }
     }
     case 'integer': {
       const law = numericLaw(spec)
@@ -354,17 +350,24 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       let acc = 0
       const cumulative = Float64Array.from(spec.categories, c => (acc += c.weight / total))
       const last = values.length - 1
-      return plain((s) => {
-        const u = uniform(s)
-        let a = 0
-        let b = last
-        while (a < b) {
-          const mid = (a + b) >>> 1
-          if (u < cumulative[mid]!) b = mid
-          else a = mid + 1
-        }
-        return values[a]!
-      }, categoricalType(values))
+      let drawn = -1
+      return {
+        sampler: (s) => {
+          const u = uniform(s)
+          let a = 0
+          let b = last
+          while (a < b) {
+            const mid = (a + b) >>> 1
+            if (u < cumulative[mid]!) b = mid
+            else a = mid + 1
+          }
+          drawn = a
+          return values[a]!
+        },
+        references: [],
+        type: categoricalType(values),
+        table: { values, code: () => drawn },
+      }
     }
     case 'datetime':
     case 'date':
@@ -400,9 +403,24 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         }
         references.push({ name: token.column!, path: [...at, 'template'] })
         const name = token.column!
+        const text = (value: CellValue | undefined) => filter(value === null || value === undefined ? '' : String(value))
+        if (!filters.length) return (s: RowState) => text(s.cells[ctx.index.get(name)!])
+        // A filtered column whose values come from a list: the filter runs once per list entry.
+        let slot = -1
+        let table: ValueTable | undefined
+        let filtered: string[] | undefined
         return (s: RowState) => {
-          const value = s.cells[ctx.index.get(name)!]
-          return filter(value === null || value === undefined ? '' : String(value))
+          if (slot < 0) {
+            slot = ctx.index.get(name)!
+            table = ctx.columns?.[slot]?.table
+            filtered = table?.values.map(text)
+          }
+          const value = s.cells[slot]
+          if (table) {
+            const code = table.code()
+            if (code >= 0 && table.values[code] === value) return filtered![code]!
+          }
+          return text(value)
         }
       })
       return {
@@ -584,6 +602,11 @@ export interface CompiledSchema {
   readonly outputIndex: number[]
   /** For each output column, the type of its values (for typed formats). */
   readonly types: OutputType[]
+  /**
+   * Per column (schema order), the list its values come from when it has one: after `fillRow`,
+   * `code()` is the index of the row's value in it (when the cell is not null).
+   */
+  readonly tables: (ValueTable | undefined)[]
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -604,6 +627,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const copulaSlot = new Map<number, number>()
   copula.forEach(group => group.columns.forEach(i => copulaSlot.set(i, i)))
   const columns = schema.columns.map((column, i) => compileColumn(column, ctx, i, copulaSlot.has(i) ? s => s.uniforms[i]! : fromStream))
+  ctx.columns = columns
   // Columns of conditioned groups come after the column the groups are on.
   const triggerOf = new Map<number, Trigger>()
   copula.forEach((group, g) => {
@@ -649,7 +673,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const names = outputIndex.map(i => columns[i]!.name)
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
   const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0, probeRows))
-  return { names, outputIndex, types, fillRow }
+  return { names, outputIndex, types, tables: columns.map(c => c.table), fillRow }
 }
 
 /** The type of a column's first non-null values (faker methods and expressions do not declare one). */
