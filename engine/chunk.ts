@@ -57,7 +57,9 @@ const SAMPLE_SLACK = 1.25
 /** The compiled schema and file format of a spec (also used by the writer for header and footer). */
 export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
   const compiled = compileSchema(spec.schema, { rows: spec.rows, seed: spec.seed })
-  const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, { rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table })
+  const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
+    rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table, tables: compiled.tables, instants: compiled.instants,
+  })
   return { compiled, format }
 }
 

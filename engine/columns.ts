@@ -200,6 +200,14 @@ interface CompiledValue {
   type: OutputType | undefined
   /** When values are entries of a fixed list: the list, and the index of the value last drawn (-1: not from the list). */
   table?: ValueTable
+  /** When values are ISO 8601 UTC instants: the last value and its epoch ms. */
+  instant?: InstantSource
+}
+
+/** The text a datetime column drew last and the instant (epoch ms) it writes, for encoders that write instants directly. */
+export interface InstantSource {
+  text(): CellValue
+  ms(): number
 }
 
 /** A fixed list a column's values come from, and which entry the sampler drew last. */
@@ -275,8 +283,8 @@ function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: P
     default: {
       const range = spec as Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>
       const grid = rangeGrid(range)
-      const format = rangeFormatter(range)
-      return { sampler: s => format(grid.start + perm.at(s.row) * grid.unit), references: [], type: rangeType(range) }
+      const { format, instant } = rangeFormatter(range)
+      return { sampler: s => format(grid.start + perm.at(s.row) * grid.unit), references: [], type: rangeType(range), instant }
     }
   }
 }
@@ -287,10 +295,21 @@ function categoricalType(values: CellValue[]): OutputType {
   return 'string'
 }
 
-function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): (n: number) => CellValue {
-  if (spec.kind === 'date') return dateFormatter(spec.format)
-  if (spec.kind === 'time') return timeFormatter(spec.format)
-  return datetimeFormatter(spec.format, spec.timezone)
+/** A range column's formatter; ISO 8601 UTC datetimes also keep the instant behind the last value. */
+function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { format: (n: number) => CellValue; instant?: InstantSource } {
+  if (spec.kind === 'date') return { format: dateFormatter(spec.format) }
+  if (spec.kind === 'time') return { format: timeFormatter(spec.format) }
+  const format = datetimeFormatter(spec.format, spec.timezone)
+  if (spec.format !== 'iso' || (spec.timezone !== 'UTC' && spec.timezone !== 'Etc/UTC')) return { format }
+  let text: CellValue = null
+  let ms = 0
+  return {
+    format: (n) => {
+      ms = n
+      return (text = format(n))
+    },
+    instant: { text: () => text, ms: () => ms },
+  }
 }
 
 function rangeTypeOfFormat(kind: 'date' | 'datetime', format = kind === 'date' ? 'YYYY-MM-DD' : 'iso'): OutputType {
@@ -377,9 +396,9 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       }
       const law = rangeLaw(spec)
       const grid = rangeGrid(spec)
-      const format = rangeFormatter(spec)
+      const { format, instant } = rangeFormatter(spec)
       const last = grid.count - 1
-      return plain(s => format(grid.start + Math.min(last, Math.floor(law.quantile(uniform(s)) * grid.count)) * grid.unit), rangeType(spec))
+      return { sampler: s => format(grid.start + Math.min(last, Math.floor(law.quantile(uniform(s)) * grid.count)) * grid.unit), references: [], type: rangeType(spec), instant }
     }
     case 'empirical': {
       const law = empiricalLaw(spec.values)
@@ -607,6 +626,8 @@ export interface CompiledSchema {
    * `code()` is the index of the row's value in it (when the cell is not null).
    */
   readonly tables: (ValueTable | undefined)[]
+  /** Per column (schema order), for ISO 8601 UTC datetime columns: the instant behind the row's value (when the cell is that value). */
+  readonly instants: (InstantSource | undefined)[]
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -673,7 +694,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const names = outputIndex.map(i => columns[i]!.name)
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
   const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0, probeRows))
-  return { names, outputIndex, types, tables: columns.map(c => c.table), fillRow }
+  return { names, outputIndex, types, tables: columns.map(c => c.table), instants: columns.map(c => c.instant), fillRow }
 }
 
 /** The type of a column's first non-null values (faker methods and expressions do not declare one). */

@@ -5,7 +5,8 @@
  * Parquet, whose row groups are a fixed number of rows (PARQUET_ROW_GROUP_ROWS) for that reason.
  */
 import type { CellValue, Format } from '../shared/schema.ts'
-import type { OutputType } from './columns.ts'
+import type { InstantSource, OutputType, ValueTable } from './columns.ts'
+import { civilDay, DAY_MS } from './datetime.ts'
 import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, parseDate, parseTimestamp, type ParquetColumn, type ParquetType, type RowGroupMeta } from './parquet.ts'
 
 export interface FormatInfo {
@@ -40,6 +41,10 @@ export interface FormatOptions {
   escapeFormulas?: boolean
   /** SQL: the target table. */
   table?: string
+  /** Per column (schema order, as CompiledSchema has them): the lists values come from, for encoders that pre-encode them. */
+  tables?: (ValueTable | undefined)[]
+  /** Per column (schema order): the instants behind ISO 8601 UTC values, for encoders that write them as numbers. */
+  instants?: (InstantSource | undefined)[]
 }
 
 /** Collects one chunk's rows and encodes them. */
@@ -97,6 +102,272 @@ export function csvField(value: CellValue, escapeFormulas = false): string {
   if (value === '') return '""'
   const text = escapeFormulas && FORMULA_START.test(value) && !NUMBER.test(value) ? `'${value}` : value
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/**
+ * A growing byte buffer of its own (never Node's shared pool, so it can be transferred), sized from
+ * what the previous chunk needed.
+ */
+class ByteSink {
+  bytes: Uint8Array
+  length = 0
+  constructor(capacity: number) {
+    this.bytes = ownBytes(capacity)
+  }
+
+  /** Makes room for `extra` more bytes. */
+  reserve(extra: number): Uint8Array {
+    if (this.length + extra > this.bytes.length) {
+      const grown = ownBytes(Math.max(2 * this.bytes.length, this.length + extra))
+      grown.set(this.bytes.subarray(0, this.length))
+      this.bytes = grown
+    }
+    return this.bytes
+  }
+}
+
+const ownBytes = (size: number) => new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size)
+
+const COMMA = 44
+const QUOTE = 34
+const NEWLINE = 10
+const APOSTROPHE = 39
+
+/** Appends a string of ASCII characters (number and boolean texts). */
+function writeAscii(sink: ByteSink, text: string): void {
+  const bytes = sink.reserve(text.length)
+  let p = sink.length
+  for (let i = 0; i < text.length; i++) bytes[p++] = text.charCodeAt(i)
+  sink.length = p
+}
+
+/**
+ * Appends `text` as UTF-8 from index `i` on, doubling quotes when `quoted`; returns the end, or -1
+ * when it meets a character that needs quoting and `quoted` is false. Lone surrogates become U+FFFD,
+ * as TextEncoder writes them. `bytes` has room for 3 bytes per character.
+ */
+function utf8Field(bytes: Uint8Array, p: number, text: string, quoted: boolean): number {
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) {
+      if (c === COMMA || c === QUOTE || c === NEWLINE || c === 13) {
+        if (!quoted) return -1
+        if (c === QUOTE) bytes[p++] = QUOTE
+      }
+      bytes[p++] = c
+    }
+    else if (c < 0x800) {
+      bytes[p++] = 0xc0 | (c >> 6)
+      bytes[p++] = 0x80 | (c & 0x3f)
+    }
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const point = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
+        bytes[p++] = 0xf0 | (point >> 18)
+        bytes[p++] = 0x80 | ((point >> 12) & 0x3f)
+        bytes[p++] = 0x80 | ((point >> 6) & 0x3f)
+        bytes[p++] = 0x80 | (point & 0x3f)
+        i++
+      }
+      else {
+        bytes[p++] = 0xef
+        bytes[p++] = 0xbf
+        bytes[p++] = 0xbd
+      }
+    }
+    else {
+      bytes[p++] = 0xe0 | (c >> 12)
+      bytes[p++] = 0x80 | ((c >> 6) & 0x3f)
+      bytes[p++] = 0x80 | (c & 0x3f)
+    }
+  }
+  return p
+}
+
+/** Appends a string as one CSV field, exactly as `csvField` writes it. */
+function writeCsvText(sink: ByteSink, text: string, escapeFormulas: boolean): void {
+  if (text === '') return writeAscii(sink, '""')
+  const escape = escapeFormulas && FORMULA_START.test(text) && !NUMBER.test(text)
+  // Room for: quotes, the apostrophe, and 3 bytes per character (a doubled quote takes 2).
+  const bytes = sink.reserve(3 * text.length + 3)
+  const start = sink.length
+  let p = start
+  if (escape) bytes[p++] = APOSTROPHE
+  p = utf8Field(bytes, p, text, false)
+  if (p < 0) {
+    // It needs quotes: write it again, quoted.
+    p = start
+    bytes[p++] = QUOTE
+    if (escape) bytes[p++] = APOSTROPHE
+    p = utf8Field(bytes, p, text, true)
+    bytes[p++] = QUOTE
+  }
+  sink.length = p
+}
+
+const DIGITS = new Uint8Array(32)
+
+/** Appends a non-negative safe integer's decimal digits. */
+function writeDigits(sink: ByteSink, value: number): void {
+  let n = 0
+  do {
+    const q = Math.floor(value / 10)
+    DIGITS[n++] = 48 + (value - q * 10)
+    value = q
+  } while (value > 0)
+  const bytes = sink.reserve(n)
+  let p = sink.length
+  while (n > 0) bytes[p++] = DIGITS[--n]!
+  sink.length = p
+}
+
+/** Appends a number exactly as `numberText` (and so String) writes it. */
+function writeNumber(sink: ByteSink, value: number): void {
+  const negative = value < 0
+  const magnitude = negative ? -value : value
+  if (Number.isSafeInteger(value)) {
+    if (negative) writeAscii(sink, '-')
+    return writeDigits(sink, magnitude)
+  }
+  for (let d = 1; d < POW10.length; d++) {
+    const scale = POW10[d]!
+    const k = Math.round(magnitude * scale)
+    if (k / scale !== magnitude) continue
+    if (k >= EXACT_LIMIT) break
+    const fraction = k % scale
+    if (negative) writeAscii(sink, '-')
+    writeDigits(sink, (k - fraction) / scale)
+    return writeAscii(sink, `.${FRACTION_DIGITS[d]![fraction]}`)
+  }
+  writeAscii(sink, String(value))
+}
+
+/** Appends one CSV field (null is nothing: the caller handles single-column rows). */
+function writeCsvValue(sink: ByteSink, value: CellValue, escapeFormulas: boolean): void {
+  if (typeof value === 'string') writeCsvText(sink, value, escapeFormulas)
+  else if (typeof value === 'number') writeNumber(sink, value)
+  else if (value !== null) writeAscii(sink, value ? 'true' : 'false')
+}
+
+/** A list's entries as CSV fields, one after the other: entry k is bytes[start[k]] up to start[k + 1]. */
+interface EncodedTable {
+  source: ValueTable
+  bytes: Uint8Array
+  start: Int32Array
+}
+
+function encodeTable(source: ValueTable, escapeFormulas: boolean): EncodedTable {
+  const sink = new ByteSink(1024)
+  const start = new Int32Array(source.values.length + 1)
+  source.values.forEach((value, k) => {
+    writeCsvValue(sink, value, escapeFormulas)
+    start[k + 1] = sink.length
+  })
+  return { source, bytes: sink.bytes, start }
+}
+
+/** Appends `n` as exactly `width` digits (0 ≤ n < 10^width). */
+function writeFixed(bytes: Uint8Array, p: number, n: number, width: number): void {
+  for (let i = p + width - 1; i >= p; i--) {
+    const q = Math.floor(n / 10)
+    bytes[i] = 48 + (n - q * 10)
+    n = q
+  }
+}
+
+/** Appends `YYYY-MM-DDTHH:mm:ss.SSSZ` of an instant, as isoString writes it; false outside years 0 to 9999. */
+function writeIsoInstant(sink: ByteSink, ms: number): boolean {
+  const days = Math.floor(ms / DAY_MS)
+  const ymd = civilDay(days)
+  if (ymd < 0) return false
+  let rest = ms - days * DAY_MS
+  const bytes = sink.reserve(24)
+  const p = sink.length
+  writeFixed(bytes, p, Math.floor(ymd / 10_000), 4)
+  bytes[p + 4] = 45 // -
+  writeFixed(bytes, p + 5, Math.floor(ymd / 100) % 100, 2)
+  bytes[p + 7] = 45
+  writeFixed(bytes, p + 8, ymd % 100, 2)
+  bytes[p + 10] = 84 // T
+  const hour = Math.floor(rest / 3_600_000)
+  rest -= hour * 3_600_000
+  const minute = Math.floor(rest / 60_000)
+  rest -= minute * 60_000
+  const second = Math.floor(rest / 1000)
+  writeFixed(bytes, p + 11, hour, 2)
+  bytes[p + 13] = 58 // :
+  writeFixed(bytes, p + 14, minute, 2)
+  bytes[p + 16] = 58
+  writeFixed(bytes, p + 17, second, 2)
+  bytes[p + 19] = 46 // .
+  writeFixed(bytes, p + 20, rest - second * 1000, 3)
+  bytes[p + 23] = 90 // Z
+  sink.length = p + 24
+  return true
+}
+
+/**
+ * Rows of CSV written straight into bytes, field by field: no per-row strings to build and encode.
+ * Values drawn from a list are copied from the list's pre-encoded entries, ISO instants are written
+ * from their epoch ms.
+ */
+function csvFormat(names: string[], outputIndex: number[], options: FormatOptions): FileFormat {
+  const width = outputIndex.length
+  const escapeFormulas = Boolean(options.escapeFormulas)
+  const tableSources = outputIndex.map(i => options.tables?.[i])
+  let tables: (EncodedTable | undefined)[] | undefined
+  const instants = outputIndex.map(i => options.instants?.[i])
+  let bytesPerRow = 128
+  return {
+    header: bytesOf(`${names.map(n => csvField(n)).join(',')}\n`),
+    separator: EMPTY,
+    footer: () => EMPTY,
+    newChunk() {
+      let sink: ByteSink | undefined
+      let rows = 0
+      return {
+        add(cells) {
+          // Sized from the previous chunk (any size gives the same bytes).
+          sink ??= new ByteSink(Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)))
+          tables ??= tableSources.map(source => source && encodeTable(source, escapeFormulas))
+          for (let k = 0; k < width; k++) {
+            if (k > 0) sink.reserve(1)[sink.length++] = COMMA
+            const value = cells[outputIndex[k]!]!
+            if (value === null) {
+              // With a single column, an empty field would be a blank line, which many readers skip.
+              if (width === 1) writeAscii(sink, '""')
+              continue
+            }
+            const table = tables[k]
+            if (table !== undefined) {
+              const code = table.source.code()
+              if (code >= 0 && table.source.values[code] === value) {
+                const from = table.start[code]!
+                const to = table.start[code + 1]!
+                const bytes = sink.reserve(to - from)
+                let p = sink.length
+                for (let b = from; b < to; b++) bytes[p++] = table.bytes[b]!
+                sink.length = p
+                continue
+              }
+            }
+            const instant = instants[k]
+            if (instant !== undefined && instant.text() === value && writeIsoInstant(sink, instant.ms())) continue
+            writeCsvValue(sink, value, escapeFormulas)
+          }
+          sink.reserve(1)[sink.length++] = NEWLINE
+          rows++
+        },
+        finish() {
+          if (!sink) return { bytes: EMPTY }
+          bytesPerRow = Math.max(16, sink.length / rows)
+          return { bytes: sink.bytes.subarray(0, sink.length) }
+        },
+      }
+    },
+  }
 }
 
 /** A SQL literal. */
@@ -207,16 +478,8 @@ function coerce(values: CellValue[], type: ParquetType): CellValue[] {
 /** The format for a file: its column names and types, and the request's options. */
 export function fileFormat(format: Format, names: string[], types: OutputType[], outputIndex: number[], options: FormatOptions): FileFormat {
   switch (format) {
-    case 'csv': {
-      const escape = Boolean(options.escapeFormulas)
-      // With a single column, an empty field would be a blank line, which many readers skip.
-      const first = names.length === 1 ? (v: CellValue) => (v === null ? '""' : csvField(v, escape)) : (v: CellValue) => csvField(v, escape)
-      return textFormat(`${names.map(n => csvField(n)).join(',')}\n`, '', '', (out) => {
-        let line = first(out[0]!)
-        for (let i = 1; i < out.length; i++) line += `,${csvField(out[i]!, escape)}`
-        return `${line}\n`
-      }, outputIndex)
-    }
+    case 'csv':
+      return csvFormat(names, outputIndex, options)
     case 'json':
     case 'ndjson': {
       const keys = names.map((name, i) => `${i === 0 ? '{' : ','}${JSON.stringify(name)}:`)
