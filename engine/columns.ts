@@ -344,7 +344,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     case 'faker': {
       const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'], ctx.fast)
       const table = spec.args?.length ? undefined : ctx.fast.get(spec.method)?.table
-      return { sampler: () => call(), references: [], type: undefined, table }
+      return { sampler: call, references: [], type: undefined, table }
     }
     case 'integer': {
       const law = numericLaw(spec)
@@ -415,22 +415,23 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const parts = tokens.map((token) => {
         const { filters } = token
         const filter = filters.length === 0 ? (text: string) => text : filters.length === 1 ? filters[0]! : (text: string) => filters.reduce((t, f) => f(t), text)
-        if (token.text !== undefined) return () => token.text!
+        if (token.text !== undefined) return token.text
         if (token.faker) {
           const call = fakerMethod(ctx.faker, token.faker, [...at, 'template'], ctx.fast)
           return () => filter(String(call() ?? ''))
         }
         references.push({ name: token.column!, path: [...at, 'template'] })
-        const name = token.column!
+        // Unknown names are reported by dependencyOrder, before any row is made.
+        const slot = ctx.index.get(token.column!) ?? -1
         const text = (value: CellValue | undefined) => filter(value === null || value === undefined ? '' : String(value))
-        if (!filters.length) return (s: RowState) => text(s.cells[ctx.index.get(name)!])
+        if (!filters.length) return (s: RowState) => text(s.cells[slot])
         // A filtered column whose values come from a list: the filter runs once per list entry.
-        let slot = -1
         let table: ValueTable | undefined
         let filtered: string[] | undefined
+        let resolved = false
         return (s: RowState) => {
-          if (slot < 0) {
-            slot = ctx.index.get(name)!
+          if (!resolved) {
+            resolved = true
             table = ctx.columns?.[slot]?.table
             filtered = table?.values.map(text)
           }
@@ -445,7 +446,10 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       return {
         sampler: (s) => {
           let text = ''
-          for (const part of parts) text += part(s)
+          for (let i = 0; i < parts.length; i++) {
+            const part = parts[i]!
+            text += typeof part === 'string' ? part : part(s)
+          }
           return text
         },
         references,
@@ -502,11 +506,12 @@ function compileColumn(column: Column, ctx: Context, columnIndex: number, unifor
     const fallback = column.default ? compileValue(column.default, ctx, [...at, 'default'], uniform) : undefined
     const all = [...compiledCases, ...(fallback ? [fallback] : [])]
     const onName = column.on
+    const onSlot = ctx.index.get(onName) ?? -1 // unknown: reported by dependencyOrder
     const types = new Set(all.map(c => c.type))
     return {
       ...meta,
       sampler: (s) => {
-        const chosen = cases.get(s.cells[ctx.index.get(onName)!] ?? null) ?? fallback
+        const chosen = cases.get(s.cells[onSlot] ?? null) ?? fallback
         return chosen ? chosen.sampler(s) : null
       },
       references: [{ name: onName, path: [...at, 'on'] }, ...all.flatMap(c => c.references)],
