@@ -207,39 +207,57 @@ function writeCsvText(sink: ByteSink, text: string, escapeFormulas: boolean): vo
   sink.length = p
 }
 
-const DIGITS = new Uint8Array(32)
+/** Decimal digits of a non-negative safe integer. */
+function digitCount(value: number): number {
+  let n = 1
+  while (n < 16 && value >= POW10_ALL[n]!) n++
+  return n
+}
 
-/** Appends a non-negative safe integer's decimal digits. */
-function writeDigits(sink: ByteSink, value: number): void {
-  let n = 0
-  do {
-    const q = Math.floor(value / 10)
-    DIGITS[n++] = 48 + (value - q * 10)
-    value = q
-  } while (value > 0)
-  const bytes = sink.reserve(n)
+const POW10_ALL = Array.from({ length: 17 }, (_, i) => 10 ** i)
+
+/** Writes `n` (0 ≤ n < 10^width) as exactly `width` digits ending before `end`; int32 math below 2^31. */
+function writeDigitsBefore(bytes: Uint8Array, end: number, n: number, width: number): void {
+  let p = end
+  while (n >= 2147483648) {
+    const q = Math.floor(n / 10)
+    bytes[--p] = 48 + (n - q * 10)
+    n = q
+  }
+  while (p > end - width) {
+    const q = (n / 10) | 0
+    bytes[--p] = 48 + (n - q * 10)
+    n = q
+  }
+}
+
+/** Appends a non-negative safe integer's decimal digits, with `prefix` bytes (0 or '-') in front. */
+function writeDigits(sink: ByteSink, value: number, minus: boolean): void {
+  const n = digitCount(value)
+  const bytes = sink.reserve(n + 1)
   let p = sink.length
-  while (n > 0) bytes[p++] = DIGITS[--n]!
-  sink.length = p
+  if (minus) bytes[p++] = 45
+  writeDigitsBefore(bytes, p + n, value, n)
+  sink.length = p + n
 }
 
 /** Appends a number exactly as `numberText` (and so String) writes it. */
 function writeNumber(sink: ByteSink, value: number): void {
   const negative = value < 0
   const magnitude = negative ? -value : value
-  if (Number.isSafeInteger(value)) {
-    if (negative) writeAscii(sink, '-')
-    return writeDigits(sink, magnitude)
-  }
+  if (Number.isSafeInteger(value)) return writeDigits(sink, magnitude, negative)
   for (let d = 1; d < POW10.length; d++) {
     const scale = POW10[d]!
     const k = Math.round(magnitude * scale)
     if (k / scale !== magnitude) continue
     if (k >= EXACT_LIMIT) break
     const fraction = k % scale
-    if (negative) writeAscii(sink, '-')
-    writeDigits(sink, (k - fraction) / scale)
-    return writeAscii(sink, `.${FRACTION_DIGITS[d]![fraction]}`)
+    writeDigits(sink, (k - fraction) / scale, negative)
+    const bytes = sink.reserve(d + 1)
+    bytes[sink.length] = 46 // .
+    writeDigitsBefore(bytes, sink.length + 1 + d, fraction, d)
+    sink.length += d + 1
+    return
   }
   writeAscii(sink, String(value))
 }
@@ -268,41 +286,34 @@ function encodeTable(source: ValueTable, escapeFormulas: boolean): EncodedTable 
   return { source, bytes: sink.bytes, start }
 }
 
-/** Appends `n` as exactly `width` digits (0 ≤ n < 10^width). */
-function writeFixed(bytes: Uint8Array, p: number, n: number, width: number): void {
-  for (let i = p + width - 1; i >= p; i--) {
-    const q = Math.floor(n / 10)
-    bytes[i] = 48 + (n - q * 10)
-    n = q
-  }
-}
-
 /** Appends `YYYY-MM-DDTHH:mm:ss.SSSZ` of an instant, as isoString writes it; false outside years 0 to 9999. */
 function writeIsoInstant(sink: ByteSink, ms: number): boolean {
   const days = Math.floor(ms / DAY_MS)
   const ymd = civilDay(days)
   if (ymd < 0) return false
-  let rest = ms - days * DAY_MS
+  let rest = (ms - days * DAY_MS) | 0 // ms of the day: an int32
   const bytes = sink.reserve(24)
   const p = sink.length
-  writeFixed(bytes, p, Math.floor(ymd / 10_000), 4)
+  const year = (ymd / 10_000) | 0
+  const monthDay = ymd - year * 10_000
+  writeDigitsBefore(bytes, p + 4, year, 4)
   bytes[p + 4] = 45 // -
-  writeFixed(bytes, p + 5, Math.floor(ymd / 100) % 100, 2)
+  writeDigitsBefore(bytes, p + 7, (monthDay / 100) | 0, 2)
   bytes[p + 7] = 45
-  writeFixed(bytes, p + 8, ymd % 100, 2)
+  writeDigitsBefore(bytes, p + 10, monthDay % 100, 2)
   bytes[p + 10] = 84 // T
-  const hour = Math.floor(rest / 3_600_000)
+  const hour = (rest / 3_600_000) | 0
   rest -= hour * 3_600_000
-  const minute = Math.floor(rest / 60_000)
+  const minute = (rest / 60_000) | 0
   rest -= minute * 60_000
-  const second = Math.floor(rest / 1000)
-  writeFixed(bytes, p + 11, hour, 2)
+  const second = (rest / 1000) | 0
+  writeDigitsBefore(bytes, p + 13, hour, 2)
   bytes[p + 13] = 58 // :
-  writeFixed(bytes, p + 14, minute, 2)
+  writeDigitsBefore(bytes, p + 16, minute, 2)
   bytes[p + 16] = 58
-  writeFixed(bytes, p + 17, second, 2)
+  writeDigitsBefore(bytes, p + 19, second, 2)
   bytes[p + 19] = 46 // .
-  writeFixed(bytes, p + 20, rest - second * 1000, 3)
+  writeDigitsBefore(bytes, p + 23, rest - second * 1000, 3)
   bytes[p + 23] = 90 // Z
   sink.length = p + 24
   return true
