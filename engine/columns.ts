@@ -6,7 +6,7 @@
 import type { Faker } from '@faker-js/faker'
 import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
 import { choleskyOrNull, normalCdf, normalQuantile } from './distributions.ts'
-import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
+import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
@@ -200,14 +200,16 @@ interface CompiledValue {
   type: OutputType | undefined
   /** When values are entries of a fixed list: the list, and the index of the value last drawn (-1: not from the list). */
   table?: ValueTable
-  /** When values are ISO 8601 UTC instants: the last value and its epoch ms. */
-  instant?: InstantSource
+  /** When values are ISO 8601 UTC text of instants: their formatter, and a switch to return the epoch ms instead. */
+  instant?: DeferredInstant
 }
 
-/** The text a datetime column drew last and the instant (epoch ms) it writes, for encoders that write instants directly. */
-export interface InstantSource {
-  text(): CellValue
-  ms(): number
+/** An ISO 8601 UTC datetime column's formatting, which encoders that write instants from numbers can defer. */
+interface DeferredInstant {
+  /** The text of an instant, as the column writes it. */
+  text(ms: number): string
+  /** From now on the sampler returns epoch ms instead of text. */
+  defer(): void
 }
 
 /** A fixed list a column's values come from, and which entry the sampler drew last. */
@@ -295,20 +297,16 @@ function categoricalType(values: CellValue[]): OutputType {
   return 'string'
 }
 
-/** A range column's formatter; ISO 8601 UTC datetimes also keep the instant behind the last value. */
-function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { format: (n: number) => CellValue; instant?: InstantSource } {
+/** A range column's formatter; for ISO 8601 UTC datetimes, one whose formatting can be deferred. */
+function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { format: (n: number) => CellValue; instant?: DeferredInstant } {
   if (spec.kind === 'date') return { format: dateFormatter(spec.format) }
   if (spec.kind === 'time') return { format: timeFormatter(spec.format) }
   const format = datetimeFormatter(spec.format, spec.timezone)
   if (spec.format !== 'iso' || (spec.timezone !== 'UTC' && spec.timezone !== 'Etc/UTC')) return { format }
-  let text: CellValue = null
-  let ms = 0
+  let deferred = false
   return {
-    format: (n) => {
-      ms = n
-      return (text = format(n))
-    },
-    instant: { text: () => text, ms: () => ms },
+    format: n => (deferred ? n : format(n)),
+    instant: { text: isoString, defer: () => { deferred = true } },
   }
 }
 
@@ -631,8 +629,13 @@ export interface CompiledSchema {
    * `code()` is the index of the row's value in it (when the cell is not null).
    */
   readonly tables: (ValueTable | undefined)[]
-  /** Per column (schema order), for ISO 8601 UTC datetime columns: the instant behind the row's value (when the cell is that value). */
-  readonly instants: (InstantSource | undefined)[]
+  /**
+   * Per column (schema order), for ISO 8601 UTC datetime columns that no other column reads: the
+   * formatter of their text. `deferInstants()` makes fillRow leave these cells as epoch ms (for
+   * encoders that write instants from numbers; the text is made only where needed).
+   */
+  readonly deferrable: (((ms: number) => string) | undefined)[]
+  deferInstants(): void
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -699,7 +702,13 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const names = outputIndex.map(i => columns[i]!.name)
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
   const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0, probeRows))
-  return { names, outputIndex, types, tables: columns.map(c => c.table), instants: columns.map(c => c.instant), fillRow }
+  const read = new Set(columns.flatMap(c => c.references.map(r => r.name)))
+  const deferrable = columns.map(c => (c.instant && !read.has(c.name) ? c.instant : undefined))
+  return {
+    names, outputIndex, types, tables: columns.map(c => c.table), fillRow,
+    deferrable: deferrable.map(instant => instant?.text),
+    deferInstants: () => deferrable.forEach(instant => instant?.defer()),
+  }
 }
 
 /** The type of a column's first non-null values (faker methods and expressions do not declare one). */

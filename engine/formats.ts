@@ -5,7 +5,7 @@
  * Parquet, whose row groups are a fixed number of rows (PARQUET_ROW_GROUP_ROWS) for that reason.
  */
 import type { CellValue, Format } from '../shared/schema.ts'
-import type { InstantSource, OutputType, ValueTable } from './columns.ts'
+import type { OutputType, ValueTable } from './columns.ts'
 import { civilDay, DAY_MS } from './datetime.ts'
 import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, parseDate, parseTimestamp, type ParquetColumn, type ParquetType, type RowGroupMeta } from './parquet.ts'
 
@@ -43,8 +43,11 @@ export interface FormatOptions {
   table?: string
   /** Per column (schema order, as CompiledSchema has them): the lists values come from, for encoders that pre-encode them. */
   tables?: (ValueTable | undefined)[]
-  /** Per column (schema order): the instants behind ISO 8601 UTC values, for encoders that write them as numbers. */
-  instants?: (InstantSource | undefined)[]
+  /**
+   * Per column (schema order): set for columns whose cells hold epoch ms standing for ISO 8601 UTC
+   * text (CompiledSchema.deferInstants), the formatter of that text. CSV writes them from the number.
+   */
+  instants?: (((ms: number) => string) | undefined)[]
 }
 
 /** Collects one chunk's rows and encodes them. */
@@ -321,7 +324,7 @@ function writeIsoInstant(sink: ByteSink, ms: number): boolean {
 
 /**
  * Rows of CSV written straight into bytes, field by field: no per-row strings to build and encode.
- * Values drawn from a list are copied from the list's pre-encoded entries, ISO instants are written
+ * Values drawn from a list are copied from the list's pre-encoded entries, deferred ISO instants are written
  * from their epoch ms.
  */
 function csvFormat(names: string[], outputIndex: number[], options: FormatOptions): FileFormat {
@@ -365,7 +368,10 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
               }
             }
             const instant = instants[k]
-            if (instant !== undefined && instant.text() === value && writeIsoInstant(sink, instant.ms())) continue
+            if (instant !== undefined && typeof value === 'number') {
+              if (!writeIsoInstant(sink, value)) writeCsvText(sink, instant(value), escapeFormulas)
+              continue
+            }
             writeCsvValue(sink, value, escapeFormulas)
           }
           sink.reserve(1)[sink.length++] = NEWLINE

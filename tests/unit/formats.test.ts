@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '#shared/schema'
-import type { InstantSource, ValueTable } from '~~/engine/columns'
+import type { ValueTable } from '~~/engine/columns'
 import { isoString } from '~~/engine/datetime'
 import { csvField, fileFormat } from '~~/engine/formats'
 import { RowRandom } from '~~/engine/random'
+import { createChunkGenerator } from '~~/engine/chunk'
+import { schemaOf } from '../support/schemas'
 
 /** Characters that exercise every branch of the CSV byte writer. */
 const PIECES = ['a', 'Z', '9', ' ', ',', '"', '\n', '\r', '=', '+', '-', '@', '\t', 'é', 'ß', '€', '中', '😀', '\uD800', '\uDC00', '\uDBFF', '.5', '1e3']
@@ -33,7 +35,7 @@ function expectedCsv(rows: CellValue[][], escapeFormulas: boolean): Uint8Array {
   return new TextEncoder().encode(lines.join(''))
 }
 
-function encodeChunk(rows: CellValue[][], options: { escapeFormulas: boolean; tables?: (ValueTable | undefined)[]; instants?: (InstantSource | undefined)[]; before?: (row: number) => void }): Uint8Array {
+function encodeChunk(rows: CellValue[][], options: { escapeFormulas: boolean; tables?: (ValueTable | undefined)[]; instants?: (((ms: number) => string) | undefined)[]; before?: (row: number) => void }): Uint8Array {
   const width = rows[0]!.length
   const names = Array.from({ length: width }, (_, i) => `c${i}`)
   const format = fileFormat('csv', names, names.map(() => 'string'), names.map((_, i) => i), { rows: rows.length, ...options })
@@ -61,37 +63,64 @@ describe('CSV chunk encoder', () => {
     expect(new TextDecoder().decode(encodeChunk(rows, { escapeFormulas: false }))).toBe('""\nx\n""\n')
   })
 
-  it('copies list entries pre-encoded and writes instants from their ms, only when the source matches the cell', () => {
+  it('copies list entries pre-encoded, only when the table\'s code matches the cell, and writes deferred instants from their epoch ms', () => {
     const values = ['plain', 'comma, inside', '=SUM(A1)', 'say "hi"', '', 'Zoë', 12.5, true]
     const rng = new RowRandom(11)
     rng.setRow(0)
     let code = -1
-    let text: CellValue = null
-    let ms = 0
     const table: ValueTable = { values, code: () => code }
-    const instant: InstantSource = { text: () => text, ms: () => ms }
     const rows: CellValue[][] = []
-    const sources: { code: number; text: CellValue; ms: number }[] = []
+    const expected: CellValue[][] = []
+    const codes: number[] = []
     for (let row = 0; row < 2000; row++) {
       const k = rng.int(0, values.length - 1)
-      const instantMs = rng.int(-62167219200000 - 5 * 86_400_000, 253402300799999 + 5 * 86_400_000)
+      // Years 0 to 9999 are written digit by digit; beyond them, through the column's formatter.
+      const ms = rng.int(-62167219200000 - 5 * 86_400_000, 253402300799999 + 5 * 86_400_000)
+      // A stale code (another value drawn since) must not be used: the cell's own value is written.
       const stale = rng.next() < 0.2
-      // A stale source (another value drawn since) must not be used: the cell's own value is written.
-      const cellValue = stale ? randomText(rng) : values[k]!
-      const cellInstant = stale ? randomText(rng) : isoString(instantMs)
-      rows.push([cellValue, cellInstant, rng.next() < 0.1 ? null : values[k]!])
-      sources.push({ code: stale && rng.next() < 0.5 ? -1 : k, text: stale ? isoString(instantMs) : cellInstant, ms: instantMs })
+      const cell = stale ? randomText(rng) : values[k]!
+      const other = rng.next() < 0.1 ? null : values[k]!
+      rows.push([cell, ms, other])
+      expected.push([cell, isoString(ms), other])
+      codes.push(stale && rng.next() < 0.5 ? -1 : k)
     }
     for (const escapeFormulas of [false, true]) {
       const bytes = encodeChunk(rows, {
         escapeFormulas,
         tables: [table, undefined, table],
-        instants: [undefined, instant, undefined],
+        instants: [undefined, isoString, undefined],
         before: (row) => {
-          ;({ code, text, ms } = sources[row]!)
+          code = codes[row]!
         },
       })
-      expect(Buffer.from(bytes).equals(Buffer.from(expectedCsv(rows, escapeFormulas))), `escapeFormulas ${escapeFormulas}`).toBe(true)
+      expect(Buffer.from(bytes).equals(Buffer.from(expectedCsv(expected, escapeFormulas))), `escapeFormulas ${escapeFormulas}`).toBe(true)
     }
+  })
+})
+
+describe('chunks with deferred instants', () => {
+  it('CSV and Parquet chunks leave ISO UTC instants as numbers only inside the encoder: samples, previews and counts match a JSON chunk\'s', () => {
+    const schema = schemaOf({ columns: [
+      { name: 'seen', kind: 'datetime', start: '1999-01-01T00:00:00Z', end: '2030-12-31T23:59:59Z' },
+      { name: 'read', kind: 'datetime', start: '2020-01-01T00:00:00Z', end: '2020-12-31T23:59:59Z', null_rate: 0.2 },
+      { name: 'label', kind: 'template', template: 'at {{read}}' },
+      { name: 'local', kind: 'datetime', start: '2020-01-01T00:00:00Z', end: '2020-12-31T23:59:59Z', timezone: 'Europe/Paris' },
+    ] })
+    const spec = { schema, rows: 3000, seed: 4, sampleSize: 3000, previewRows: 50 }
+    const json = createChunkGenerator({ ...spec, format: 'json' })(0, 3000)
+    for (const sample of json.sample) {
+      expect(sample.cells[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      if (sample.cells[1] !== null) expect(sample.cells[2]).toBe(`at ${sample.cells[1]}`)
+    }
+    for (const format of ['csv', 'parquet'] as const) {
+      const chunk = createChunkGenerator({ ...spec, format })(0, 3000)
+      expect(chunk.sample, format).toEqual(json.sample)
+      expect(chunk.preview, format).toEqual(json.preview)
+      expect(chunk.nulls, format).toEqual(json.nulls)
+    }
+    // The CSV holds the same text as the JSON.
+    const csv = new TextDecoder().decode(createChunkGenerator({ ...spec, format: 'csv' })(0, 3000).bytes).trimEnd().split('\n')
+    const objects = JSON.parse(`[${new TextDecoder().decode(json.bytes)}]`) as Record<string, string | null>[]
+    csv.forEach((line, i) => expect(line).toBe(Object.values(objects[i]!).map(v => (v === null ? '' : v)).join(',')))
   })
 })

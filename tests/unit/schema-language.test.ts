@@ -135,7 +135,8 @@ describe('columns that read other columns', () => {
       ] }, 3000)
       const handles = column('handle') as string[]
       handles.forEach((handle, i) => {
-        const [first, last, city, other] = (['first', 'last', 'city', 'other'] as const).map(name => column(name)[i] as string | null)
+        const at = (name: string) => (column(name)[i] ?? null) as string | null
+        const [first, last, city, other] = [at('first'), at('last'), at('city'), at('other')] as const
         expect(handle, locale).toBe(`${first === null ? '' : alnum(first)}|${alnum(last!)}|${city === null ? '' : city.toUpperCase()}|${other}`)
       })
       // en's double-barrelled last names are built, not picked from the table: the other path.
