@@ -7,7 +7,8 @@
 import type { CellValue, Format } from '../shared/schema.ts'
 import type { OutputType, ValueTable } from './columns.ts'
 import { civilDay, DAY_MS } from './datetime.ts'
-import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, parseDate, parseTimestamp, type ParquetColumn, type ParquetType, type RowGroupMeta } from './parquet.ts'
+import { CSV_QUOTED, CSV_UNQUOTED, writeUtf8 } from './utf8.ts'
+import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, StringColumnBuilder, parseDate, parseTimestamp, type ParquetColumn, type ParquetType, type RowGroupMeta } from './parquet.ts'
 
 export interface FormatInfo {
   extension: string
@@ -144,51 +145,6 @@ function writeAscii(sink: ByteSink, text: string): void {
   sink.length = p
 }
 
-/**
- * Appends `text` as UTF-8 from index `i` on, doubling quotes when `quoted`; returns the end, or -1
- * when it meets a character that needs quoting and `quoted` is false. Lone surrogates become U+FFFD,
- * as TextEncoder writes them. `bytes` has room for 3 bytes per character.
- */
-function utf8Field(bytes: Uint8Array, p: number, text: string, quoted: boolean): number {
-  const n = text.length
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) {
-      if (c === COMMA || c === QUOTE || c === NEWLINE || c === 13) {
-        if (!quoted) return -1
-        if (c === QUOTE) bytes[p++] = QUOTE
-      }
-      bytes[p++] = c
-    }
-    else if (c < 0x800) {
-      bytes[p++] = 0xc0 | (c >> 6)
-      bytes[p++] = 0x80 | (c & 0x3f)
-    }
-    else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        const point = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
-        bytes[p++] = 0xf0 | (point >> 18)
-        bytes[p++] = 0x80 | ((point >> 12) & 0x3f)
-        bytes[p++] = 0x80 | ((point >> 6) & 0x3f)
-        bytes[p++] = 0x80 | (point & 0x3f)
-        i++
-      }
-      else {
-        bytes[p++] = 0xef
-        bytes[p++] = 0xbf
-        bytes[p++] = 0xbd
-      }
-    }
-    else {
-      bytes[p++] = 0xe0 | (c >> 12)
-      bytes[p++] = 0x80 | ((c >> 6) & 0x3f)
-      bytes[p++] = 0x80 | (c & 0x3f)
-    }
-  }
-  return p
-}
-
 /** Appends a string as one CSV field, exactly as `csvField` writes it. */
 function writeCsvText(sink: ByteSink, text: string, escapeFormulas: boolean): void {
   if (text === '') return writeAscii(sink, '""')
@@ -198,13 +154,13 @@ function writeCsvText(sink: ByteSink, text: string, escapeFormulas: boolean): vo
   const start = sink.length
   let p = start
   if (escape) bytes[p++] = APOSTROPHE
-  p = utf8Field(bytes, p, text, false)
+  p = writeUtf8(bytes, p, text, CSV_UNQUOTED)
   if (p < 0) {
     // It needs quotes: write it again, quoted.
     p = start
     bytes[p++] = QUOTE
     if (escape) bytes[p++] = APOSTROPHE
-    p = utf8Field(bytes, p, text, true)
+    p = writeUtf8(bytes, p, text, CSV_QUOTED)
     bytes[p++] = QUOTE
   }
   sink.length = p
@@ -453,8 +409,13 @@ const PARQUET_TYPES: Record<OutputType, ParquetType> = {
   date: 'DATE',
 }
 
-function parquetFormat(names: string[], types: OutputType[], outputIndex: number[]): FileFormat {
+function parquetFormat(names: string[], types: OutputType[], outputIndex: number[], tables: (ValueTable | undefined)[] = []): FileFormat {
   const columns: ParquetColumn[] = names.map((name, i) => ({ name, type: PARQUET_TYPES[types[i]!], nullable: true }))
+  const strings = columns.map(column => column.type === 'STRING')
+  // String columns drawn from a list: entries are encoded once (as the text coerce would make of
+  // them) and copied; other strings are encoded as they come.
+  const lists = outputIndex.map((i, k) => (strings[k] ? tables[i] : undefined))
+  let entries: ({ bytes: Uint8Array; start: Int32Array } | undefined)[] | undefined
   return {
     header: PARQUET_MAGIC,
     separator: EMPTY,
@@ -462,14 +423,44 @@ function parquetFormat(names: string[], types: OutputType[], outputIndex: number
     footer: chunks => encodeFooter(columns, chunks.map(c => ({ meta: c.meta!, offset: c.offset }))),
     newChunk() {
       const values = columns.map(() => [] as CellValue[])
+      const builders = columns.map(column => (column.type === 'STRING' ? new StringColumnBuilder(column) : undefined))
+      entries ??= lists.map(list => list && utf8Entries(list.values))
       return {
         add(cells) {
-          for (let i = 0; i < outputIndex.length; i++) values[i]!.push(cells[outputIndex[i]!]!)
+          for (let k = 0; k < outputIndex.length; k++) {
+            const value = cells[outputIndex[k]!]!
+            const builder = builders[k]
+            if (builder === undefined) {
+              values[k]!.push(value)
+              continue
+            }
+            const list = lists[k]
+            if (list !== undefined && value !== null) {
+              const code = list.code()
+              if (code >= 0 && list.values[code] === value) {
+                const { bytes, start } = entries![k]!
+                builder.addBytes(bytes, start[code]!, start[code + 1]!)
+                continue
+              }
+            }
+            // What coerce makes of a value that is not text.
+            builder.add(value === null || typeof value === 'string' ? value : String(value))
+          }
         },
-        finish: () => encodeRowGroup(columns, values.map((column, i) => coerce(column, columns[i]!.type))),
+        finish: () => encodeRowGroup(columns, columns.map((column, k) => builders[k]?.finish() ?? coerce(values[k]!, column.type))),
       }
     },
   }
+}
+
+/** A list's values as UTF-8 (their text), one after the other: entry k is bytes[start[k]] up to start[k + 1]. */
+function utf8Entries(list: readonly CellValue[]): { bytes: Uint8Array; start: Int32Array } {
+  const parts = list.map(v => utf8.encode(String(v)))
+  const start = new Int32Array(list.length + 1)
+  parts.forEach((part, k) => { start[k + 1] = start[k]! + part.length })
+  const bytes = new Uint8Array(start[list.length]!)
+  parts.forEach((part, k) => bytes.set(part, start[k]!))
+  return { bytes, start }
 }
 
 const FITS: Record<ParquetType, (v: CellValue) => boolean> = {
@@ -481,15 +472,39 @@ const FITS: Record<ParquetType, (v: CellValue) => boolean> = {
   DATE: v => typeof v === 'string' && Number.isFinite(parseDate(v)),
 }
 
+/** True when every value is null or of the column's type (a plain loop per type: this runs on every value). */
+function allFit(values: CellValue[], type: ParquetType): boolean {
+  const n = values.length
+  switch (type) {
+    case 'STRING':
+      for (let i = 0; i < n; i++) if (values[i] !== null && typeof values[i] !== 'string') return false
+      return true
+    case 'DOUBLE':
+      for (let i = 0; i < n; i++) if (values[i] !== null && typeof values[i] !== 'number') return false
+      return true
+    case 'TIMESTAMP_MILLIS':
+      // Deferred instants are numbers; only text needs parsing.
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!
+        if (v !== null && !(typeof v === 'number' && Number.isFinite(v)) && !FITS.TIMESTAMP_MILLIS(v)) return false
+      }
+      return true
+    default: {
+      const fits = FITS[type]
+      for (let i = 0; i < n; i++) if (values[i] !== null && !fits(values[i]!)) return false
+      return true
+    }
+  }
+}
+
 /**
  * Values a typed Parquet column cannot hold as they are (a string in a number column, a date that
  * does not parse) become null, or text in a string column.
  */
 function coerce(values: CellValue[], type: ParquetType): CellValue[] {
+  if (allFit(values, type)) return values
   const fits = FITS[type]
-  const ok = (v: CellValue) => v === null || fits(v)
-  if (values.every(ok)) return values
-  return values.map(v => (ok(v) ? v : type === 'STRING' ? String(v) : null))
+  return values.map(v => (v === null || fits(v) ? v : type === 'STRING' ? String(v) : null))
 }
 
 /** The format for a file: its column names and types, and the request's options. */
@@ -522,6 +537,6 @@ export function fileFormat(format: Format, names: string[], types: OutputType[],
       }, outputIndex)
     }
     case 'parquet':
-      return parquetFormat(names, types, outputIndex)
+      return parquetFormat(names, types, outputIndex, options.tables)
   }
 }
