@@ -61,7 +61,7 @@ const DEFERS_INSTANTS = new Set<Format>(['csv', 'parquet'])
 export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
   const compiled = compileSchema(spec.schema, { rows: spec.rows, seed: spec.seed })
   const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
-    rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table, tables: compiled.tables,
+    rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table, tables: compiled.tables, pieces: compiled.pieces,
     instants: DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable : undefined,
   })
   return { compiled, format }

@@ -10,7 +10,7 @@ import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFor
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
-import { fastFakerMethods, type FastMethod } from './fast-faker.ts'
+import { fastFakerMethods, type FastMethod, type PartsSource } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
 import { RowRandom, seedWords } from './random.ts'
 
@@ -202,6 +202,8 @@ interface CompiledValue {
   table?: ValueTable
   /** When values are ISO 8601 UTC text of instants: their formatter, and a switch to return the epoch ms instead. */
   instant?: DeferredInstant
+  /** When values are concatenations (templates, faker patterns): the pieces of the last one. */
+  pieces?: PartsSource
 }
 
 /** An ISO 8601 UTC datetime column's formatting, which encoders that write instants from numbers can defer. */
@@ -341,8 +343,8 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     }
     case 'faker': {
       const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'], ctx.fast)
-      const table = spec.args?.length ? undefined : ctx.fast.get(spec.method)?.table
-      return { sampler: call, references: [], type: undefined, table }
+      const fast = spec.args?.length ? undefined : ctx.fast.get(spec.method)
+      return { sampler: call, references: [], type: undefined, table: fast?.table, pieces: fast?.pieces }
     }
     case 'integer': {
       const law = numericLaw(spec)
@@ -441,17 +443,22 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
           return text(value)
         }
       })
+      // The pieces of the last value.
+      const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
+      let last = ''
       return {
         sampler: (s) => {
           let text = ''
           for (let i = 0; i < parts.length; i++) {
             const part = parts[i]!
-            text += typeof part === 'string' ? part : part(s)
+            if (typeof part === 'string') text += part
+            else text += (pieces[i] = part(s))
           }
-          return text
+          return (last = text)
         },
         references,
         type: 'string',
+        pieces: { text: () => last, parts: () => pieces },
       }
     }
     case 'derived': {
@@ -636,6 +643,8 @@ export interface CompiledSchema {
    */
   readonly deferrable: (((ms: number) => string) | undefined)[]
   deferInstants(): void
+  /** Per column (schema order), for concatenated strings: the pieces of the row's value (when the cell is that value). */
+  readonly pieces: (PartsSource | undefined)[]
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -705,7 +714,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const read = new Set(columns.flatMap(c => c.references.map(r => r.name)))
   const deferrable = columns.map(c => (c.instant && !read.has(c.name) ? c.instant : undefined))
   return {
-    names, outputIndex, types, tables: columns.map(c => c.table), fillRow,
+    names, outputIndex, types, tables: columns.map(c => c.table), pieces: columns.map(c => c.pieces), fillRow,
     deferrable: deferrable.map(instant => instant?.text),
     deferInstants: () => deferrable.forEach(instant => instant?.defer()),
   }

@@ -21,7 +21,16 @@ export interface ValueTable {
   code(): number
 }
 
-export type FastMethod = Pick & { table?: ValueTable }
+/**
+ * The pieces the last value of a method was concatenated from (their concatenation is `text()`), so
+ * encoders can write the pieces (flat strings) instead of flattening the concatenation.
+ */
+export interface PartsSource {
+  text(): string
+  parts(): readonly string[]
+}
+
+export type FastMethod = Pick & { table?: ValueTable; pieces?: PartsSource }
 type SexLists<T> = { generic?: T[]; female?: T[]; male?: T[] }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'string')
@@ -89,7 +98,7 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
    * faker's `helpers.fake` for patterns whose tokens are all list picks or fast methods; `single` is
    * the list when the pattern is just one list pick.
    */
-  const compilePattern = (pattern: string): (Pick & { single?: string[] }) | undefined => {
+  const compilePattern = (pattern: string): (Pick & { single?: string[]; pieces: string[] }) | undefined => {
     const parts: (string | Pick)[] = []
     let last = 0
     let single: string[] | undefined
@@ -108,12 +117,19 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
       last = match.index + match[0].length
     }
     parts.push(pattern.slice(last))
+    // The pieces of the last value.
+    const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
     const pick = () => {
       let text = ''
-      for (const part of parts) text += typeof part === 'string' ? part : part()
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!
+        if (typeof part === 'string') text += part
+        else text += (pieces[i] = part())
+      }
       return text
     }
-    return parts.length === 3 && parts[0] === '' && parts[2] === '' && single ? Object.assign(pick, { single }) : pick
+    const isSingle = parts.length === 3 && parts[0] === '' && parts[2] === '' && single
+    return Object.assign(pick, isSingle ? { single, pieces } : { pieces })
   }
 
   const lastNamePatterns = person.last_name_pattern as SexLists<{ value: string; weight: number }> | undefined
@@ -145,7 +161,17 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
   const cityPatterns = definitions.location?.city_pattern
   if (isStringList(cityPatterns)) {
     const compiled = cityPatterns.map(compilePattern)
-    if (compiled.every(Boolean)) methods.set('location.city', () => uniform(compiled as Pick[])())
+    if (compiled.every(Boolean)) {
+      let text = ''
+      let pieces: string[] = []
+      const city = () => {
+        const pattern = uniform(compiled)!
+        text = pattern()
+        pieces = pattern.pieces
+        return text
+      }
+      methods.set('location.city', Object.assign(city, { pieces: { text: () => text, parts: () => pieces } }))
+    }
   }
 
   // internet.email(): faker's username() and email() clean-ups; exact only when names are plain

@@ -6,6 +6,7 @@
  */
 import type { CellValue, Format } from '../shared/schema.ts'
 import type { OutputType, ValueTable } from './columns.ts'
+import type { PartsSource } from './fast-faker.ts'
 import { civilDay, DAY_MS } from './datetime.ts'
 import { CSV_QUOTED, CSV_UNQUOTED, writeUtf8 } from './utf8.ts'
 import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, StringColumnBuilder, parseDate, parseTimestamp, type ParquetColumn, type ParquetType, type RowGroupMeta } from './parquet.ts'
@@ -49,6 +50,8 @@ export interface FormatOptions {
    * text (CompiledSchema.deferInstants), the formatter of that text. CSV writes them from the number.
    */
   instants?: (((ms: number) => string) | undefined)[]
+  /** Per column (schema order): the pieces of concatenated values, for encoders that write them piece by piece. */
+  pieces?: (PartsSource | undefined)[]
 }
 
 /** Collects one chunk's rows and encodes them. */
@@ -143,6 +146,31 @@ function writeAscii(sink: ByteSink, text: string): void {
   let p = sink.length
   for (let i = 0; i < text.length; i++) bytes[p++] = text.charCodeAt(i)
   sink.length = p
+}
+
+/**
+ * Appends a string made of `pieces` as one CSV field when no piece needs quoting (or escaping):
+ * writing the pieces spares flattening the concatenation. False when it wrote nothing.
+ */
+function writeCsvPieces(sink: ByteSink, text: string, pieces: readonly string[], escapeFormulas: boolean): boolean {
+  if (text.length === 0) return false
+  if (escapeFormulas) {
+    let k = 0
+    while (pieces[k]!.length === 0) k++
+    if (FORMULA_START.test(pieces[k]![0]!)) return false
+  }
+  const bytes = sink.reserve(3 * text.length)
+  let p = sink.length
+  for (let k = 0; k < pieces.length; k++) {
+    const piece = pieces[k]!
+    const end = writeUtf8(bytes, p, piece, CSV_UNQUOTED)
+    if (end < 0) return false
+    // A piece ending in a high surrogate might pair with the next piece's first character.
+    if (end - p !== piece.length && (piece.charCodeAt(piece.length - 1) & 0xfc00) === 0xd800) return false
+    p = end
+  }
+  sink.length = p
+  return true
 }
 
 /** Appends a string as one CSV field, exactly as `csvField` writes it. */
@@ -289,6 +317,7 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
   const tableSources = outputIndex.map(i => options.tables?.[i])
   let tables: (EncodedTable | undefined)[] | undefined
   const instants = outputIndex.map(i => options.instants?.[i])
+  const pieces = outputIndex.map(i => options.pieces?.[i])
   let bytesPerRow = 128
   return {
     header: bytesOf(`${names.map(n => csvField(n)).join(',')}\n`),
@@ -328,6 +357,8 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
               if (!writeIsoInstant(sink, value)) writeCsvText(sink, instant(value), escapeFormulas)
               continue
             }
+            const source = pieces[k]
+            if (source !== undefined && source.text() === value && writeCsvPieces(sink, value, source.parts(), escapeFormulas)) continue
             writeCsvValue(sink, value, escapeFormulas)
           }
           sink.reserve(1)[sink.length++] = NEWLINE

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '#shared/schema'
 import type { ValueTable } from '~~/engine/columns'
+import type { PartsSource } from '~~/engine/fast-faker'
 import { isoString } from '~~/engine/datetime'
 import { csvField, fileFormat } from '~~/engine/formats'
 import { RowRandom } from '~~/engine/random'
@@ -95,6 +96,36 @@ describe('CSV chunk encoder', () => {
         },
       })
       expect(Buffer.from(bytes).equals(Buffer.from(expectedCsv(expected, escapeFormulas))), `escapeFormulas ${escapeFormulas}`).toBe(true)
+    }
+  })
+})
+
+describe('CSV of concatenated values', () => {
+  it('writes a value from its pieces exactly as from the whole text: quotes, formulas, surrogate pairs split across pieces, stale pieces', () => {
+    const rng = new RowRandom(21)
+    rng.setRow(0)
+    let text = ''
+    let parts: string[] = []
+    const source: PartsSource = { text: () => text, parts: () => parts }
+    const rows: CellValue[][] = []
+    const sources: { text: string; parts: string[] }[] = []
+    for (let row = 0; row < 5000; row++) {
+      const pieces = Array.from({ length: rng.int(1, 4) }, () => randomText(rng))
+      // Half a surrogate pair at the end of one piece and the other half at the start of the next.
+      if (rng.next() < 0.1) pieces.push('x\uD83D', '\uDE00y')
+      const whole = pieces.join('')
+      const stale = rng.next() < 0.1
+      rows.push([stale ? randomText(rng) : whole, 1])
+      sources.push({ text: whole, parts: pieces })
+    }
+    for (const escapeFormulas of [false, true]) {
+      const format = fileFormat('csv', ['a', 'b'], ['string', 'integer'], [0, 1], { rows: rows.length, escapeFormulas, pieces: [source, undefined] })
+      const chunk = format.newChunk()
+      rows.forEach((cells, row) => {
+        ;({ text, parts } = sources[row]!)
+        chunk.add(cells, row)
+      })
+      expect(Buffer.from(chunk.finish().bytes).equals(Buffer.from(expectedCsv(rows, escapeFormulas))), `escapeFormulas ${escapeFormulas}`).toBe(true)
     }
   })
 })
