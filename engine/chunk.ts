@@ -54,10 +54,16 @@ const SAMPLE_SALT = 0x5eed5a11
 /** Over-sampling factor: chunks send a few more candidates than needed, the merge keeps the lowest. */
 const SAMPLE_SLACK = 1.25
 
+/** Formats whose encoders take ISO 8601 UTC instants as epoch ms: their cells skip making the text. */
+const DEFERS_INSTANTS = new Set<Format>(['csv', 'parquet'])
+
 /** The compiled schema and file format of a spec (also used by the writer for header and footer). */
 export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
   const compiled = compileSchema(spec.schema, { rows: spec.rows, seed: spec.seed })
-  const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, { rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table })
+  const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
+    rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table, tables: compiled.tables, pieces: compiled.pieces,
+    instants: DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable : undefined,
+  })
   return { compiled, format }
 }
 
@@ -68,10 +74,19 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   const [seedLo, seedHi] = seedWords(spec.seed)
   const threshold = Math.min(1, (SAMPLE_SLACK * spec.sampleSize) / spec.rows)
   const columns = spec.schema.columns
-  // The columns whose values are counted: categoricals by category index, booleans as [true, false].
-  const categorical = columns.flatMap((column, i) => (column.kind === 'categorical' ? [{ i, index: new Map(column.categories.map((c, k) => [c.value, k])) }] : []))
+  // The columns whose values are counted: categoricals by category index (the index their sampler
+  // drew, read from the column's table), booleans as [true, false].
+  const categorical = columns.flatMap((column, i) => (column.kind === 'categorical' ? [{ i, table: compiled.tables[i]! }] : []))
   const booleans = columns.flatMap((column, i) => (column.kind === 'boolean' ? [i] : []))
   const { outputIndex } = compiled
+  // Cells of deferred instants hold epoch ms: made into text for the rows that leave the chunk as values.
+  const deferred = DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable.flatMap((text, i) => (text ? [{ i, text }] : [])) : []
+  if (deferred.length) compiled.deferInstants()
+  const values = (cells: CellValue[]) => {
+    const copy = cells.slice()
+    for (const { i, text } of deferred) if (typeof copy[i] === 'number') copy[i] = text(copy[i])
+    return copy
+  }
 
   return (start, count) => {
     const nulls = new Array<number>(columns.length).fill(0)
@@ -91,14 +106,14 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
         const value = cells[i]
         if (value !== null) counts[i]![value ? 0 : 1]!++
       }
-      for (const { i, index } of categorical) {
-        const k = index.get(cells[i]!)
-        if (k !== undefined) counts[i]![k]!++
-      }
+      for (const { i, table } of categorical) if (cells[i] !== null) counts[i]![table.code()]!++
       chunk.add(cells, row)
       const priority = rowHash(seedLo, seedHi, row, SAMPLE_SALT)
-      if (priority < threshold) sample.push({ row, priority, cells: cells.slice() })
-      if (row < spec.previewRows) preview.push(outputIndex.map(i => cells[i]!))
+      if (priority < threshold) sample.push({ row, priority, cells: values(cells) })
+      if (row < spec.previewRows) {
+        const copy = values(cells)
+        preview.push(outputIndex.map(i => copy[i]!))
+      }
     }
     const { bytes, meta } = chunk.finish()
     return { start, count, bytes, meta, nulls, counts, sample, preview }

@@ -6,11 +6,11 @@
 import type { Faker } from '@faker-js/faker'
 import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
 import { choleskyOrNull, normalCdf, normalQuantile } from './distributions.ts'
-import { DAY_MS, dateFormatter, datetimeFormatter, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
+import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
-import { fastFakerMethods } from './fast-faker.ts'
+import { fastFakerMethods, type FastMethod, type PartsSource } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
 import { RowRandom, seedWords } from './random.ts'
 
@@ -81,7 +81,7 @@ export const FAKER_REFERENCE_DATE = '2025-01-01T00:00:00.000Z'
  * A faker instance for the locale (loaded beforehand with `loadLocale`) whose randomness is the current
  * row's stream, with fast paths for hot methods.
  */
-function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () => string>; bind(rng: RowRandom): void } {
+function createRowFaker(locale: string): { faker: Faker; fast: Map<string, FastMethod>; bind(rng: RowRandom): void } {
   let current: RowRandom | undefined
   const localeFaker = loadedLocale(locale)
   if (!localeFaker) throw new SchemaError([{ path: ['schema', 'locale'], message: `unknown faker locale "${locale}"` }])
@@ -96,7 +96,7 @@ function createRowFaker(locale: string): { faker: Faker; fast: Map<string, () =>
 const FORBIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__', 'seed', 'setDefaultRefDate', 'rawDefinitions', 'definitions'])
 
 /** Resolves `module.method` on faker, refusing anything that is not a plain faker method. */
-function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, () => string>): () => CellValue {
+function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, FastMethod>): () => CellValue {
   const [moduleName, methodName] = path.split('.') as [string, string]
   const fakerModule: unknown = FORBIDDEN_MEMBERS.has(moduleName) || !Object.hasOwn(faker, moduleName) ? undefined : (faker as unknown as Record<string, unknown>)[moduleName]
   const method: unknown = fakerModule && typeof fakerModule === 'object' && !FORBIDDEN_MEMBERS.has(methodName) && !methodName.startsWith('_')
@@ -109,7 +109,7 @@ function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, ()
   return () => toCell(call.call(fakerModule))
 }
 
-function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: Map<string, () => string>): () => CellValue {
+function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: Map<string, FastMethod>): () => CellValue {
   if (!args.length) return fakerMethod(faker, path, at, fast)
   const [moduleName, methodName] = path.split('.') as [string, string]
   fakerMethod(faker, path, at) // validates the path
@@ -143,27 +143,11 @@ function parsePattern(pattern: string): (string | string[])[] {
 
 const PLAIN_ALNUM = /^[A-Za-z0-9]*$/
 
-/** Distinct inputs a filter remembers: names come from lists of a few thousand; other text is not cached past it. */
-const FILTER_CACHE_SIZE = 20_000
-
-/** A string function that remembers its results (filters mostly see the same names again and again). */
-function memoised(f: (s: string) => string): (s: string) => string {
-  const cache = new Map<string, string>()
-  return (s) => {
-    let result = cache.get(s)
-    if (result === undefined) {
-      result = f(s)
-      if (cache.size < FILTER_CACHE_SIZE) cache.set(s, result)
-    }
-    return result
-  }
-}
-
 const FILTERS: Record<string, (s: string) => string> = {
   lower: s => s.toLowerCase(),
   upper: s => s.toUpperCase(),
   /** Lowercase ASCII letters and digits only: "José O'Neil" → "joseoneil". */
-  alnum: memoised(s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase()),
+  alnum: s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase(),
   /** URL slug: "José O'Neil" → "jose-o-neil". */
   slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 }
@@ -197,8 +181,10 @@ const COPULA_KINDS = new Set(['integer', 'float', 'datetime', 'date', 'time', 'e
 
 interface Context {
   faker: Faker
-  fast: Map<string, () => string>
+  fast: Map<string, FastMethod>
   index: Map<string, number>
+  /** Every column once compiled (templates look up the tables of the columns they filter). */
+  columns?: CompiledValue[]
   rows: number
   seed: number
 }
@@ -212,6 +198,26 @@ interface CompiledValue {
   /** Columns this value reads (by name), for the dependency order. */
   references: { name: string; path: Path }[]
   type: OutputType | undefined
+  /** When values are entries of a fixed list: the list, and the index of the value last drawn (-1: not from the list). */
+  table?: ValueTable
+  /** When values are ISO 8601 UTC text of instants: their formatter, and a switch to return the epoch ms instead. */
+  instant?: DeferredInstant
+  /** When values are concatenations (templates, faker patterns): the pieces of the last one. */
+  pieces?: PartsSource
+}
+
+/** An ISO 8601 UTC datetime column's formatting, which encoders that write instants from numbers can defer. */
+interface DeferredInstant {
+  /** The text of an instant, as the column writes it. */
+  text(ms: number): string
+  /** From now on the sampler returns epoch ms instead of text. */
+  defer(): void
+}
+
+/** A fixed list a column's values come from, and which entry the sampler drew last. */
+export interface ValueTable {
+  readonly values: readonly CellValue[]
+  code(): number
 }
 
 function valueSpace(spec: ValueSpec): number | undefined {
@@ -255,7 +261,8 @@ function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: P
     }
     case 'categorical': {
       const values = spec.categories.map(c => c.value)
-      return { sampler: s => values[perm.at(s.row)]!, references: [], type: categoricalType(values) }
+      let last = -1
+      return { sampler: s => values[last = perm.at(s.row)]!, references: [], type: categoricalType(values), table: { values, code: () => last } }
     }
     case 'pattern': {
       const parts = parsePattern(spec.pattern)
@@ -280,8 +287,8 @@ function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: P
     default: {
       const range = spec as Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>
       const grid = rangeGrid(range)
-      const format = rangeFormatter(range)
-      return { sampler: s => format(grid.start + perm.at(s.row) * grid.unit), references: [], type: rangeType(range) }
+      const { format, instant } = rangeFormatter(range)
+      return { sampler: s => format(grid.start + perm.at(s.row) * grid.unit), references: [], type: rangeType(range), instant }
     }
   }
 }
@@ -292,10 +299,17 @@ function categoricalType(values: CellValue[]): OutputType {
   return 'string'
 }
 
-function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): (n: number) => CellValue {
-  if (spec.kind === 'date') return dateFormatter(spec.format)
-  if (spec.kind === 'time') return timeFormatter(spec.format)
-  return datetimeFormatter(spec.format, spec.timezone)
+/** A range column's formatter; for ISO 8601 UTC datetimes, one whose formatting can be deferred. */
+function rangeFormatter(spec: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { format: (n: number) => CellValue; instant?: DeferredInstant } {
+  if (spec.kind === 'date') return { format: dateFormatter(spec.format) }
+  if (spec.kind === 'time') return { format: timeFormatter(spec.format) }
+  const format = datetimeFormatter(spec.format, spec.timezone)
+  if (spec.format !== 'iso' || (spec.timezone !== 'UTC' && spec.timezone !== 'Etc/UTC')) return { format }
+  let deferred = false
+  return {
+    format: n => (deferred ? n : format(n)),
+    instant: { text: isoString, defer: () => { deferred = true } },
+  }
 }
 
 function rangeTypeOfFormat(kind: 'date' | 'datetime', format = kind === 'date' ? 'YYYY-MM-DD' : 'iso'): OutputType {
@@ -329,7 +343,8 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     }
     case 'faker': {
       const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'], ctx.fast)
-      return plain(() => call(), undefined)
+      const fast = spec.args?.length ? undefined : ctx.fast.get(spec.method)
+      return { sampler: call, references: [], type: undefined, table: fast?.table, pieces: fast?.pieces }
     }
     case 'integer': {
       const law = numericLaw(spec)
@@ -354,17 +369,24 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       let acc = 0
       const cumulative = Float64Array.from(spec.categories, c => (acc += c.weight / total))
       const last = values.length - 1
-      return plain((s) => {
-        const u = uniform(s)
-        let a = 0
-        let b = last
-        while (a < b) {
-          const mid = (a + b) >>> 1
-          if (u < cumulative[mid]!) b = mid
-          else a = mid + 1
-        }
-        return values[a]!
-      }, categoricalType(values))
+      let drawn = -1
+      return {
+        sampler: (s) => {
+          const u = uniform(s)
+          let a = 0
+          let b = last
+          while (a < b) {
+            const mid = (a + b) >>> 1
+            if (u < cumulative[mid]!) b = mid
+            else a = mid + 1
+          }
+          drawn = a
+          return values[a]!
+        },
+        references: [],
+        type: categoricalType(values),
+        table: { values, code: () => drawn },
+      }
     }
     case 'datetime':
     case 'date':
@@ -374,9 +396,9 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       }
       const law = rangeLaw(spec)
       const grid = rangeGrid(spec)
-      const format = rangeFormatter(spec)
+      const { format, instant } = rangeFormatter(spec)
       const last = grid.count - 1
-      return plain(s => format(grid.start + Math.min(last, Math.floor(law.quantile(uniform(s)) * grid.count)) * grid.unit), rangeType(spec))
+      return { sampler: s => format(grid.start + Math.min(last, Math.floor(law.quantile(uniform(s)) * grid.count)) * grid.unit), references: [], type: rangeType(spec), instant }
     }
     case 'empirical': {
       const law = empiricalLaw(spec.values)
@@ -393,26 +415,50 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const parts = tokens.map((token) => {
         const { filters } = token
         const filter = filters.length === 0 ? (text: string) => text : filters.length === 1 ? filters[0]! : (text: string) => filters.reduce((t, f) => f(t), text)
-        if (token.text !== undefined) return () => token.text!
+        if (token.text !== undefined) return token.text
         if (token.faker) {
           const call = fakerMethod(ctx.faker, token.faker, [...at, 'template'], ctx.fast)
           return () => filter(String(call() ?? ''))
         }
         references.push({ name: token.column!, path: [...at, 'template'] })
-        const name = token.column!
+        // Unknown names are reported by dependencyOrder, before any row is made.
+        const slot = ctx.index.get(token.column!) ?? -1
+        const text = (value: CellValue | undefined) => filter(value === null || value === undefined ? '' : String(value))
+        if (!filters.length) return (s: RowState) => text(s.cells[slot])
+        // A filtered column whose values come from a list: the filter runs once per list entry.
+        let table: ValueTable | undefined
+        let filtered: string[] | undefined
+        let resolved = false
         return (s: RowState) => {
-          const value = s.cells[ctx.index.get(name)!]
-          return filter(value === null || value === undefined ? '' : String(value))
+          if (!resolved) {
+            resolved = true
+            table = ctx.columns?.[slot]?.table
+            filtered = table?.values.map(text)
+          }
+          const value = s.cells[slot]
+          if (table) {
+            const code = table.code()
+            if (code >= 0 && table.values[code] === value) return filtered![code]!
+          }
+          return text(value)
         }
       })
+      // The pieces of the last value.
+      const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
+      let last = ''
       return {
         sampler: (s) => {
           let text = ''
-          for (const part of parts) text += part(s)
-          return text
+          for (let i = 0; i < parts.length; i++) {
+            const part = parts[i]!
+            if (typeof part === 'string') text += part
+            else text += (pieces[i] = part(s))
+          }
+          return (last = text)
         },
         references,
         type: 'string',
+        pieces: { text: () => last, parts: () => pieces },
       }
     }
     case 'derived': {
@@ -465,11 +511,12 @@ function compileColumn(column: Column, ctx: Context, columnIndex: number, unifor
     const fallback = column.default ? compileValue(column.default, ctx, [...at, 'default'], uniform) : undefined
     const all = [...compiledCases, ...(fallback ? [fallback] : [])]
     const onName = column.on
+    const onSlot = ctx.index.get(onName) ?? -1 // unknown: reported by dependencyOrder
     const types = new Set(all.map(c => c.type))
     return {
       ...meta,
       sampler: (s) => {
-        const chosen = cases.get(s.cells[ctx.index.get(onName)!] ?? null) ?? fallback
+        const chosen = cases.get(s.cells[onSlot] ?? null) ?? fallback
         return chosen ? chosen.sampler(s) : null
       },
       references: [{ name: onName, path: [...at, 'on'] }, ...all.flatMap(c => c.references)],
@@ -584,6 +631,20 @@ export interface CompiledSchema {
   readonly outputIndex: number[]
   /** For each output column, the type of its values (for typed formats). */
   readonly types: OutputType[]
+  /**
+   * Per column (schema order), the list its values come from when it has one: after `fillRow`,
+   * `code()` is the index of the row's value in it (when the cell is not null).
+   */
+  readonly tables: (ValueTable | undefined)[]
+  /**
+   * Per column (schema order), for ISO 8601 UTC datetime columns that no other column reads: the
+   * formatter of their text. `deferInstants()` makes fillRow leave these cells as epoch ms (for
+   * encoders that write instants from numbers; the text is made only where needed).
+   */
+  readonly deferrable: (((ms: number) => string) | undefined)[]
+  deferInstants(): void
+  /** Per column (schema order), for concatenated strings: the pieces of the row's value (when the cell is that value). */
+  readonly pieces: (PartsSource | undefined)[]
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -604,6 +665,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const copulaSlot = new Map<number, number>()
   copula.forEach(group => group.columns.forEach(i => copulaSlot.set(i, i)))
   const columns = schema.columns.map((column, i) => compileColumn(column, ctx, i, copulaSlot.has(i) ? s => s.uniforms[i]! : fromStream))
+  ctx.columns = columns
   // Columns of conditioned groups come after the column the groups are on.
   const triggerOf = new Map<number, Trigger>()
   copula.forEach((group, g) => {
@@ -649,7 +711,13 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const names = outputIndex.map(i => columns[i]!.name)
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
   const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0, probeRows))
-  return { names, outputIndex, types, fillRow }
+  const read = new Set(columns.flatMap(c => c.references.map(r => r.name)))
+  const deferrable = columns.map(c => (c.instant && !read.has(c.name) ? c.instant : undefined))
+  return {
+    names, outputIndex, types, tables: columns.map(c => c.table), pieces: columns.map(c => c.pieces), fillRow,
+    deferrable: deferrable.map(instant => instant?.text),
+    deferInstants: () => deferrable.forEach(instant => instant?.defer()),
+  }
 }
 
 /** The type of a column's first non-null values (faker methods and expressions do not declare one). */

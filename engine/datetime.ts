@@ -114,6 +114,23 @@ function isoDate(days: number): string | undefined {
     const cached = DATE_CACHE[slot]
     if (cached !== undefined) return cached
   }
+  const ymd = civilDay(days)
+  if (ymd < 0) return undefined
+  const text = `${PAD4[Math.floor(ymd / 10_000)]}-${PAD2[Math.floor(ymd / 100) % 100]}-${PAD2[ymd % 100]}`
+  if (inCache) DATE_CACHE[slot] = text
+  return text
+}
+
+const CIVIL_CACHE = new Int32Array(CACHE_DAYS)
+
+/**
+ * The calendar date of a day (days since the epoch) as the number YYYYMMDD, or -1 outside years 0
+ * to 9999 (civil-from-days, Howard Hinnant's algorithm; cached over the date cache's years).
+ */
+export function civilDay(days: number): number {
+  const slot = days - CACHE_FIRST_DAY
+  const inCache = slot >= 0 && slot < CACHE_DAYS
+  if (inCache && CIVIL_CACHE[slot]) return CIVIL_CACHE[slot]!
   const z = days + 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097
@@ -123,10 +140,10 @@ function isoDate(days: number): string | undefined {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1
   const month = mp < 10 ? mp + 3 : mp - 9
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-  if (year < 0 || year > 9999) return undefined
-  const text = `${PAD4[year]}-${PAD2[month]}-${PAD2[day]}`
-  if (inCache) DATE_CACHE[slot] = text
-  return text
+  if (year < 0 || year > 9999) return -1
+  const ymd = year * 10_000 + month * 100 + day
+  if (inCache) CIVIL_CACHE[slot] = ymd
+  return ymd
 }
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => pad(i))

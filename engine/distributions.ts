@@ -23,9 +23,23 @@ export function normalQuantile(p: number): number {
     / (((((-5.447609879822406e1 * r + 1.615858368580409e2) * r - 1.556989798598866e2) * r + 6.680131188771972e1) * r - 1.328068155288572e1) * r + 1)
 }
 
-/** Standard normal CDF. */
+/**
+ * Standard normal CDF: Hart's double-precision algorithm 5666 as given by G. West, "Better
+ * approximations to cumulative normal functions" (2005): one exp and a rational function, several
+ * times faster than jstat's erf series (the copula calls it for every correlated value).
+ */
 export function normalCdf(x: number): number {
-  return jStat.normal.cdf(x, 0, 1)
+  const a = x < 0 ? -x : x
+  if (a > 37) return x > 0 ? 1 : 0
+  const e = Math.exp(-a * a / 2)
+  let tail: number
+  if (a < 7.07106781186547) {
+    const num = ((((((3.52624965998911e-2 * a + 0.700383064443688) * a + 6.37396220353165) * a + 33.912866078383) * a + 112.079291497871) * a + 221.213596169931) * a + 220.206867912376)
+    const den = (((((((8.83883476483184e-2 * a + 1.75566716318264) * a + 16.064177579207) * a + 86.7807322029461) * a + 296.564248779674) * a + 637.333633378831) * a + 793.826512519948) * a + 440.413735824752)
+    tail = (e * num) / den
+  }
+  else tail = e / (a + 1 / (a + 2 / (a + 3 / (a + 4 / (a + 0.65))))) / 2.506628274631
+  return x > 0 ? 1 - tail : tail
 }
 
 /** A distribution restricted to an interval, as sampled and as tested. */

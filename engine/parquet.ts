@@ -22,6 +22,7 @@ import { ByteWriter } from 'hyparquet-writer/src/bytewriter.js'
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
+import { PLAIN, writeUtf8 } from './utf8.ts'
 
 export type ParquetType = 'BOOLEAN' | 'INT64' | 'DOUBLE' | 'STRING' | 'TIMESTAMP_MILLIS' | 'DATE'
 
@@ -282,84 +283,94 @@ function encodeDouble(column: ParquetColumn, values: CellValue[]): EncodedColumn
   return { data: data.subarray(0, p), width: 8, levels, nulls, ...stats }
 }
 
-const utf8 = new TextEncoder()
+/**
+ * A STRING column built value by value: each value is written as PLAIN BYTE_ARRAY ([uint32 length]
+ * [UTF-8 bytes]) as it comes, while it is still in cache, rather than kept until the row group ends
+ * (a chunk's strings would outlive the young generation, and flattening them late costs more than
+ * making them). Values from a list can be added as their pre-encoded bytes.
+ */
+export class StringColumnBuilder {
+  private bytes = new Uint8Array(1 << 16)
+  private length = 0
+  private lengths = new Uint32Array(1024)
+  private levels = new Uint8Array(1024)
+  private count = 0
+  private nulls = 0
+  rows = 0
+  private readonly column: ParquetColumn
 
-/** UTF-8 length as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
-function utf8Length(text: string): number {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) bytes += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2 // the pair: 2 code units, 4 bytes
-      i++
-    }
-    else bytes += 2
+  constructor(column: ParquetColumn) {
+    this.column = column
   }
-  return bytes
+
+  /** Room for one more row of `bytes` bytes. */
+  private room(bytes: number): void {
+    if (this.rows === this.levels.length) {
+      const levels = new Uint8Array(2 * this.levels.length)
+      levels.set(this.levels)
+      this.levels = levels
+      const lengths = new Uint32Array(2 * this.lengths.length)
+      lengths.set(this.lengths)
+      this.lengths = lengths
+    }
+    if (this.length + bytes > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + bytes))
+      grown.set(this.bytes.subarray(0, this.length))
+      this.bytes = grown
+    }
+  }
+
+  add(value: CellValue | undefined): void {
+    if (value === null || value === undefined) {
+      if (!this.column.nullable) throw nullError(this.column, this.rows)
+      this.room(0)
+      this.levels[this.rows++] = 0
+      this.nulls++
+      return
+    }
+    if (typeof value !== 'string') throw new ParquetValueError(this.column, this.rows, 'a string', value)
+    this.room(4 + 3 * value.length)
+    const start = this.length + 4
+    this.finishValue(writeUtf8(this.bytes, start, value, PLAIN) - start)
+  }
+
+  /** Adds bytes[from, to) as the next value: a list entry encoded once. */
+  addBytes(bytes: Uint8Array, from: number, to: number): void {
+    this.room(4 + to - from)
+    let p = this.length + 4
+    for (let b = from; b < to; b++) this.bytes[p++] = bytes[b]!
+    this.finishValue(to - from)
+  }
+
+  private finishValue(length: number): void {
+    const bytes = this.bytes
+    const p = this.length
+    bytes[p] = length & 0xff
+    bytes[p + 1] = (length >>> 8) & 0xff
+    bytes[p + 2] = (length >>> 16) & 0xff
+    bytes[p + 3] = length >>> 24
+    this.length = p + 4 + length
+    this.lengths[this.count++] = length
+    this.levels[this.rows++] = 1
+  }
+
+  finish(): EncodedColumn & { rows: number } {
+    return {
+      data: this.bytes.subarray(0, this.length),
+      width: 0,
+      lengths: this.lengths.subarray(0, this.count),
+      levels: this.column.nullable ? this.levels.subarray(0, this.rows) : undefined,
+      nulls: this.nulls,
+      rows: this.rows,
+    }
+  }
 }
 
-/**
- * PLAIN BYTE_ARRAY: [uint32 length][UTF-8 bytes] per value. The column's strings are joined and
- * encoded in one TextEncoder pass into the tail of the buffer, then slid into place with their
- * lengths in front (in place: each value moves left by 4 × the number of values after it).
- */
+/** PLAIN BYTE_ARRAY of a column's values. */
 function encodeString(column: ParquetColumn, values: CellValue[]): EncodedColumn {
-  const n = values.length
-  const levels = levelsFor(column, n)
-  let nulls = 0
-  for (let i = 0; i < n; i++) {
-    const v = values[i]
-    if (v === null || v === undefined) {
-      if (!levels) throw nullError(column, i)
-      nulls++
-    }
-    else if (typeof v !== 'string') throw new ParquetValueError(column, i, 'a string', v)
-    else if (levels) levels[i] = 1
-  }
-  const count = n - nulls
-  const lengths = new Uint32Array(count)
-  const joined = values.join('') // null → ''
-  const head = 4 * count
-  const buffer = new Uint8Array(head + 3 * joined.length)
-  const { written } = utf8.encodeInto(joined, buffer.subarray(head))
-  let ascii = written === joined.length
-  let total = 0
-  for (let i = 0, k = 0; i < n; i++) {
-    const v = values[i]
-    if (typeof v !== 'string') continue
-    const length = ascii ? v.length : utf8Length(v)
-    lengths[k++] = length
-    total += length
-  }
-  const view = new DataView(buffer.buffer)
-  if (total === written) {
-    let source = head
-    let target = 0
-    for (let k = 0; k < count; k++) {
-      const length = lengths[k]!
-      view.setUint32(target, length, true)
-      buffer.copyWithin(target + 4, source, source + length)
-      source += length
-      target += 4 + length
-    }
-  }
-  else {
-    // Lone surrogates at value boundaries pair up once joined: encode value by value instead.
-    ascii = false
-    let target = 0
-    for (let i = 0, k = 0; i < n; i++) {
-      const v = values[i]
-      if (typeof v !== 'string') continue
-      const length = utf8.encodeInto(v, buffer.subarray(target + 4)).written
-      view.setUint32(target, length, true)
-      lengths[k++] = length
-      target += 4 + length
-    }
-    total = target - head
-  }
-  return { data: buffer.subarray(0, head + total), width: 0, lengths, levels, nulls }
+  const builder = new StringColumnBuilder(column)
+  for (let i = 0; i < values.length; i++) builder.add(values[i])
+  return builder.finish()
 }
 
 function encodeColumn(column: ParquetColumn, values: CellValue[]): EncodedColumn {
@@ -427,8 +438,8 @@ function pageEnd(encoded: EncodedColumn, type: ParquetType, start: number, rows:
   return Math.min(rows, start + Math.max(1, Math.floor(PAGE_BYTES / perRow)))
 }
 
-function writeColumnChunk(out: Parts, column: ParquetColumn, values: CellValue[], rows: number): ColumnChunkMeta {
-  const encoded = encodeColumn(column, values)
+function writeColumnChunk(out: Parts, column: ParquetColumn, values: CellValue[] | EncodedColumn, rows: number): ColumnChunkMeta {
+  const encoded = Array.isArray(values) ? encodeColumn(column, values) : values
   const { levels, data } = encoded
   const offset = out.length
   let uncompressedSize = 0
@@ -444,7 +455,7 @@ function writeColumnChunk(out: Parts, column: ParquetColumn, values: CellValue[]
       for (let i = start; i < end; i++) present += levels[i]!
     }
     let valueBytes: Uint8Array
-    if (column.type === 'BOOLEAN') valueBytes = packBooleans(values, start, end, present)
+    if (column.type === 'BOOLEAN') valueBytes = packBooleans(values as CellValue[], start, end, present)
     else {
       let size = present * encoded.width
       if (column.type === 'STRING') {
@@ -515,13 +526,18 @@ function checkColumns(columns: ParquetColumn[]): void {
   }
 }
 
-/** Encodes one row group. `columns[i]` describes values[i]; values are column-major arrays of equal length. */
-export function encodeRowGroup(columns: ParquetColumn[], values: CellValue[][]): { bytes: Uint8Array; meta: RowGroupMeta } {
+/**
+ * Encodes one row group. `columns[i]` describes values[i]; values are column-major arrays of equal
+ * length, or for STRING columns, what a StringColumnBuilder made of them.
+ */
+export function encodeRowGroup(columns: ParquetColumn[], values: (CellValue[] | ReturnType<StringColumnBuilder['finish']>)[]): { bytes: Uint8Array; meta: RowGroupMeta } {
   checkColumns(columns)
   if (values.length !== columns.length) throw new TypeError(`parquet got ${values.length} value arrays for ${columns.length} columns`)
-  const rows = values[0]!.length
+  const rowsOf = (column: CellValue[] | ReturnType<StringColumnBuilder['finish']>) => (Array.isArray(column) ? column.length : column.rows)
+  const rows = rowsOf(values[0]!)
   for (let c = 0; c < columns.length; c++) {
-    if (values[c]!.length !== rows) throw new TypeError(`parquet column "${columns[c]!.name}" has ${values[c]!.length} values, expected ${rows}`)
+    if (rowsOf(values[c]!) !== rows) throw new TypeError(`parquet column "${columns[c]!.name}" has ${rowsOf(values[c]!)} values, expected ${rows}`)
+    if (!Array.isArray(values[c]) && columns[c]!.type !== 'STRING') throw new TypeError(`parquet column "${columns[c]!.name}": only STRING columns take built values`)
   }
   const out = new Parts()
   const chunks = columns.map((column, c) => writeColumnChunk(out, column, values[c]!, rows))

@@ -34,10 +34,8 @@ export function rowHash(seedLo: number, seedHi: number, row: number, salt: numbe
  * Not cryptographic; fast, and passes PractRand far beyond what a dataset draws.
  */
 export class RowRandom {
-  private a = 0
-  private b = 0
-  private c = 0
-  private d = 0
+  /** a, b, c, d: in a typed array, so the state stays unboxed int32s (object fields would be heap numbers). */
+  private readonly state = new Int32Array(4)
   private readonly seedLo: number
   private readonly seedHi: number
 
@@ -47,22 +45,25 @@ export class RowRandom {
 
   /** Starts row `row`'s own stream. */
   setRow(row: number): void {
-    this.a = this.seedLo ^ 0x9e3779b9
-    this.b = this.seedHi ^ 0x243f6a88
-    this.c = row >>> 0
-    this.d = (Math.floor(row / TWO_32) ^ 0xb7e15162) >>> 0
+    const s = this.state
+    s[0] = this.seedLo ^ 0x9e3779b9
+    s[1] = this.seedHi ^ 0x243f6a88
+    s[2] = row >>> 0
+    s[3] = Math.floor(row / TWO_32) ^ 0xb7e15162
     for (let i = 0; i < 12; i++) this.next32()
   }
 
   /** The next 32 random bits as an unsigned integer. */
   next32(): number {
-    const t0 = (this.a + this.b) | 0
-    this.a = this.b ^ (this.b >>> 9)
-    this.b = (this.c + (this.c << 3)) | 0
-    this.c = (this.c << 21) | (this.c >>> 11)
-    this.d = (this.d + 1) | 0
-    const t = (t0 + this.d) | 0
-    this.c = (this.c + t) | 0
+    const s = this.state
+    const b = s[1]!
+    const c = s[2]!
+    const d = (s[3]! + 1) | 0
+    const t = (((s[0]! + b) | 0) + d) | 0
+    s[0] = b ^ (b >>> 9)
+    s[1] = (c + (c << 3)) | 0
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0
+    s[3] = d
     return t >>> 0
   }
 

@@ -3,7 +3,7 @@ import jStat from 'jstat'
 import type { CellValue, Column, DatasetSchemaInput } from '#shared/schema'
 import { compileSchema, SchemaError } from '~~/engine/columns'
 import { numericLaw } from '~~/engine/laws'
-import { normalQuantile } from '~~/engine/distributions'
+import { normalCdf, normalQuantile } from '~~/engine/distributions'
 import { chiSquareTest, ksTest } from '~~/engine/evaluate'
 import { RowRandom } from '~~/engine/random'
 import { isoString } from '~~/engine/datetime'
@@ -158,6 +158,15 @@ describe('column kinds', () => {
 
   it('normalQuantile inverts the normal CDF', () => {
     for (const p of [1e-6, 0.01, 0.2, 0.5, 0.8, 0.99, 1 - 1e-6]) expect(jStat.normal.cdf(normalQuantile(p), 0, 1)).toBeCloseTo(p, 8)
+  })
+
+  it('normalCdf agrees with jstat to 1e-15 and keeps 8 significant digits in the far tail, where jstat cancels to 0', () => {
+    for (let x = -8; x <= 8; x += 0.0137) expect(Math.abs(normalCdf(x) - jStat.normal.cdf(x, 0, 1))).toBeLessThan(1e-15)
+    // Φ(-10) and Φ(-20), where 1 + erf cancels: reference values from R's pnorm.
+    expect(normalCdf(-10) / 7.619853024160527e-24).toBeCloseTo(1, 8)
+    expect(normalCdf(-20) / 2.753624118606233e-89).toBeCloseTo(1, 8)
+    expect(normalCdf(10)).toBe(1)
+    expect(normalCdf(0)).toBe(0.5)
   })
 })
 

@@ -28,6 +28,30 @@ function expectSameShare(ours: string[], theirs: string[], feature: (v: string) 
   expect(Math.abs(p1 - p2), `${label}: ${p1} vs ${p2}`).toBeLessThanOrEqual(5 * se)
 }
 
+describe('fast faker paths with a value table', () => {
+  it('person.firstName and person.lastName say which table entry they returned (-1 for a double-barrelled name)', () => {
+    const rng = new RowRandom(5)
+    rng.setRow(0)
+    const faker = new Faker({ locale: [en, base], randomizer: { next: () => rng.next(), seed: () => {} } })
+    const methods = fastFakerMethods(faker, () => rng)
+    for (const name of ['person.firstName', 'person.lastName']) {
+      const method = methods.get(name)!
+      const table = method.table!
+      let fromTable = 0
+      for (let i = 0; i < 5000; i++) {
+        const value = method()
+        const code = table.code()
+        if (code >= 0) {
+          expect(table.values[code], name).toBe(value)
+          fromTable++
+        }
+        else expect(value, name).toContain('-')
+      }
+      expect(fromTable, name).toBeGreaterThan(4000)
+    }
+  })
+})
+
 describe('fast faker paths draw from the same distribution as faker', () => {
   it('person.firstName: same names, same mix of female, male and generic lists', () => {
     const { ours, theirs, faker } = samples('person.firstName')

@@ -122,6 +122,28 @@ describe('columns that read other columns', () => {
     for (const v of column('label') as string[]) expect(v).toMatch(/^Customer (JOSÉ|ZOË ANN) \(\)$/)
   })
 
+  it('a filtered column drawn from a faker list gives the filter of the row\'s own value, even after other columns drew from the same list', () => {
+    const alnum = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '').toLowerCase()
+    for (const locale of ['en', 'de']) {
+      const { column } = generate({ locale, columns: [
+        { name: 'first', kind: 'faker', method: 'person.firstName', null_rate: 0.1 },
+        { name: 'last', kind: 'faker', method: 'person.lastName' },
+        // Both draw first names after `first` and before `handle`.
+        { name: 'city', kind: 'faker', method: 'location.city' },
+        { name: 'other', kind: 'template', template: '{{person.firstName}}' },
+        { name: 'handle', kind: 'template', template: '{{first | alnum}}|{{last | alnum}}|{{city | upper}}|{{other}}' },
+      ] }, 3000)
+      const handles = column('handle') as string[]
+      handles.forEach((handle, i) => {
+        const at = (name: string) => (column(name)[i] ?? null) as string | null
+        const [first, last, city, other] = [at('first'), at('last'), at('city'), at('other')] as const
+        expect(handle, locale).toBe(`${first === null ? '' : alnum(first)}|${alnum(last!)}|${city === null ? '' : city.toUpperCase()}|${other}`)
+      })
+      // en's double-barrelled last names are built, not picked from the table: the other path.
+      if (locale === 'en') expect((column('last') as string[]).some(l => l.includes('-'))).toBe(true)
+    }
+  })
+
   it('derived computes expressions over other columns, whatever their order in the schema', () => {
     const { column } = generate({ columns: [
       { name: 'total', kind: 'derived', expression: 'quantity * unit_price', decimals: 2 },
