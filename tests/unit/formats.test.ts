@@ -60,6 +60,23 @@ describe('CSV chunk encoder', () => {
     })
   }
 
+  it('writes integers digit pair by digit pair exactly as String does: 0 to 200,000, around every power of ten and 2^31, negative and up to 2^53', () => {
+    const values: number[] = []
+    for (let v = 0; v <= 200_000; v++) values.push(v)
+    for (let k = 0; k <= 15; k++) for (const d of [-2, -1, 0, 1, 2]) values.push(10 ** k + d, 2 ** 31 + d * 99, 2 ** 53 - 1 - d * 1e6)
+    const rows = values.flatMap(v => [[v], [-v]])
+    expect(new TextDecoder().decode(encodeChunk(rows, { escapeFormulas: false }))).toBe(rows.map(([v]) => `${String(v)}\n`).join(''))
+  })
+
+  it('grows its buffer past the first size for long fields, without losing a byte', () => {
+    const rng = new RowRandom(5)
+    rng.setRow(0)
+    const long = (n: number) => Array.from({ length: n }, () => PIECES[rng.int(0, PIECES.length - 1)]).join('')
+    // About 8 MB of text: several times the first buffer.
+    const rows = Array.from({ length: 40 }, (_, i) => [long(60_000), i, rng.next() < 0.5, long(10)])
+    expect(Buffer.from(encodeChunk(rows, { escapeFormulas: true })).equals(Buffer.from(expectedCsv(rows, true)))).toBe(true)
+  })
+
   it('writes a null of a single-column file as "" so that no line is blank', () => {
     const rows: CellValue[][] = [[null], ['x'], [null]]
     expect(new TextDecoder().decode(encodeChunk(rows, { escapeFormulas: false }))).toBe('""\nx\n""\n')
