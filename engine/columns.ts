@@ -152,6 +152,16 @@ const FILTERS: Record<string, (s: string) => string> = {
   slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 }
 
+const SMALL_INTEGERS = Array.from({ length: 1000 }, (_, i) => String(i))
+
+/** A cell as template text: '' for null, small integers from a table (String converts each time). */
+function cellText(value: CellValue | undefined): string {
+  if (typeof value === 'string') return value
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number' && value >= 0 && value < 1000 && Number.isInteger(value)) return SMALL_INTEGERS[value]!
+  return String(value)
+}
+
 interface TemplateToken { text?: string; column?: string; faker?: string; filters: ((s: string) => string)[] }
 
 function parseTemplate(template: string, at: Path): TemplateToken[] {
@@ -423,8 +433,8 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         references.push({ name: token.column!, path: [...at, 'template'] })
         // Unknown names are reported by dependencyOrder, before any row is made.
         const slot = ctx.index.get(token.column!) ?? -1
-        const text = (value: CellValue | undefined) => filter(value === null || value === undefined ? '' : String(value))
-        if (!filters.length) return (s: RowState) => text(s.cells[slot])
+        if (!filters.length) return (s: RowState) => cellText(s.cells[slot])
+        const text = (value: CellValue | undefined) => filter(cellText(value))
         // A filtered column whose values come from a list: the filter runs once per list entry.
         let table: ValueTable | undefined
         let filtered: string[] | undefined
