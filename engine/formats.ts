@@ -167,14 +167,25 @@ function putCsvPieces(bytes: Uint8Array, p: number, text: string, pieces: readon
   }
   for (let k = 0; k < pieces.length; k++) {
     const piece = pieces[k]!
-    const end = writeUtf8(bytes, p, piece, CSV_UNQUOTED)
-    if (end < 0) return -1
+    const n = piece.length
+    // Plain ASCII here (the common case); the rest of a piece with anything else through writeUtf8.
+    let i = 0
+    for (; i < n; i++) {
+      const c = piece.charCodeAt(i)
+      if (c >= 0x80 || !PLAIN_CSV[c]) break
+      bytes[p++] = c
+    }
+    if (i === n) continue
+    p = writeUtf8(bytes, p, piece, CSV_UNQUOTED, i)
+    if (p < 0) return -1
     // A piece ending in a high surrogate might pair with the next piece's first character.
-    if (end - p !== piece.length && (piece.charCodeAt(piece.length - 1) & 0xfc00) === 0xd800) return -1
-    p = end
+    if ((piece.charCodeAt(n - 1) & 0xfc00) === 0xd800) return -1
   }
   return p
 }
+
+/** ASCII characters a CSV field holds as they are (not a comma, quote or line break). */
+const PLAIN_CSV = Uint8Array.from({ length: 128 }, (_, c) => (c === COMMA || c === QUOTE || c === NEWLINE || c === 13 ? 0 : 1))
 
 /** Writes a string as one CSV field, exactly as `csvField` writes it. */
 function putCsvText(bytes: Uint8Array, start: number, text: string, escapeFormulas: boolean): number {
@@ -186,7 +197,16 @@ function putCsvText(bytes: Uint8Array, start: number, text: string, escapeFormul
   const escape = escapeFormulas && FORMULA_START.test(text) && !NUMBER.test(text)
   let p = start
   if (escape) bytes[p++] = APOSTROPHE
-  p = writeUtf8(bytes, p, text, CSV_UNQUOTED)
+  // Plain ASCII here (the common case); anything else through writeUtf8.
+  const n = text.length
+  let i = 0
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80 || !PLAIN_CSV[c]) break
+    bytes[p++] = c
+  }
+  if (i === n) return p
+  p = writeUtf8(bytes, p, text, CSV_UNQUOTED, i)
   if (p >= 0) return p
   // It needs quotes: write it again, quoted.
   p = start
