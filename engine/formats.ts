@@ -331,8 +331,13 @@ function putIso(bytes: Uint8Array, p: number, ms: number): number {
 function putCsvValue(bytes: Uint8Array, p: number, value: string | number | boolean, escapeFormulas: boolean): number {
   if (typeof value === 'string') return putCsvText(bytes, p, value, escapeFormulas)
   if (typeof value === 'number') return putNumber(bytes, p, value)
-  return putAscii(bytes, p, value ? 'true' : 'false')
+  const text = value ? TRUE : FALSE
+  for (let i = 0; i < text.length; i++) bytes[p++] = text[i]!
+  return p
 }
+
+const TRUE = new Uint8Array([116, 114, 117, 101])
+const FALSE = new Uint8Array([102, 97, 108, 115, 101])
 
 /** A list's entries as CSV fields, one after the other: entry k is bytes[start[k]] up to start[k + 1]. */
 interface EncodedTable {
