@@ -82,9 +82,13 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   // Cells of deferred instants hold epoch ms: made into text for the rows that leave the chunk as values.
   const deferred = DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable.flatMap((text, i) => (text ? [{ i, text }] : [])) : []
   if (deferred.length) compiled.deferInstants()
+  // CSV writes templates from their pieces: cells of deferred texts are undefined, joined where needed.
+  const texts = spec.format === 'csv' ? compiled.deferrableTexts.flatMap((on, i) => (on ? [{ i, source: compiled.pieces[i]! }] : [])) : []
+  if (texts.length) compiled.deferTexts()
   const values = (cells: CellValue[]) => {
     const copy = cells.slice()
     for (const { i, text } of deferred) if (typeof copy[i] === 'number') copy[i] = text(copy[i])
+    for (const { i, source } of texts) if (copy[i] === undefined) copy[i] = source.parts().join('')
     return copy
   }
 

@@ -214,6 +214,8 @@ interface CompiledValue {
   instant?: DeferredInstant
   /** When values are concatenations (templates, faker patterns): the pieces of the last one. */
   pieces?: PartsSource
+  /** Templates: from now on the sampler only fills the pieces and returns undefined (see CompiledSchema.deferTexts). */
+  deferText?: () => void
 }
 
 /** An ISO 8601 UTC datetime column's formatting, which encoders that write instants from numbers can defer. */
@@ -456,8 +458,16 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       // The pieces of the last value.
       const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
       let last = ''
+      let deferred = false
       return {
         sampler: (s) => {
+          if (deferred) {
+            for (let i = 0; i < parts.length; i++) {
+              const part = parts[i]!
+              if (typeof part !== 'string') pieces[i] = part(s)
+            }
+            return undefined as unknown as CellValue // a deferred text: the pieces hold it
+          }
           let text = ''
           for (let i = 0; i < parts.length; i++) {
             const part = parts[i]!
@@ -469,6 +479,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         references,
         type: 'string',
         pieces: { text: () => last, parts: () => pieces },
+        deferText: () => { deferred = true },
       }
     }
     case 'derived': {
@@ -655,6 +666,13 @@ export interface CompiledSchema {
   deferInstants(): void
   /** Per column (schema order), for concatenated strings: the pieces of the row's value (when the cell is that value). */
   readonly pieces: (PartsSource | undefined)[]
+  /**
+   * Per column (schema order): true for templates that no other column reads. After `deferTexts()`,
+   * fillRow leaves their cells undefined and only their pieces (`pieces[i].parts()`) hold the row's
+   * text, for encoders that write pieces (the text is joined only where needed).
+   */
+  readonly deferrableTexts: boolean[]
+  deferTexts(): void
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -727,6 +745,8 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
     names, outputIndex, types, tables: columns.map(c => c.table), pieces: columns.map(c => c.pieces), fillRow,
     deferrable: deferrable.map(instant => instant?.text),
     deferInstants: () => deferrable.forEach(instant => instant?.defer()),
+    deferrableTexts: columns.map(c => Boolean(c.deferText && !read.has(c.name))),
+    deferTexts: () => columns.forEach(c => { if (c.deferText && !read.has(c.name)) c.deferText() }),
   }
 }
 

@@ -155,11 +155,10 @@ function putAscii(bytes: Uint8Array, p: number, text: string): number {
 const textRoom = (text: string) => 3 * text.length + 3
 
 /**
- * Writes a string made of `pieces` as one CSV field when no piece needs quoting (or escaping):
- * writing the pieces spares flattening the concatenation. -1 when it cannot.
+ * Writes a non-empty string made of `pieces` as one CSV field when no piece needs quoting (or
+ * escaping): writing the pieces spares flattening the concatenation. -1 when it cannot.
  */
-function putCsvPieces(bytes: Uint8Array, p: number, text: string, pieces: readonly string[], escapeFormulas: boolean): number {
-  if (text.length === 0) return -1
+function putCsvPieces(bytes: Uint8Array, p: number, pieces: readonly string[], escapeFormulas: boolean): number {
   if (escapeFormulas) {
     let k = 0
     while (pieces[k]!.length === 0) k++
@@ -391,7 +390,20 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
           if (p + rowRoom > bytes.length) bytes = sink.reserve(rowRoom)
           for (let k = 0; k < width; k++) {
             if (k > 0) bytes[p++] = COMMA
-            const value = cells[outputIndex[k]!]!
+            const value = cells[outputIndex[k]!] as CellValue | undefined
+            if (value === undefined) {
+              // A deferred text (CompiledSchema.deferTexts): written from its pieces.
+              const parts = pieces[k]!.parts()
+              let length = 0
+              for (let j = 0; j < parts.length; j++) length += parts[j]!.length
+              if (p + 3 * length + 3 + rowRoom > bytes.length) {
+                sink.length = p
+                bytes = sink.reserve(3 * length + 3 + rowRoom)
+              }
+              const end = length > 0 ? putCsvPieces(bytes, p, parts, escapeFormulas) : -1
+              p = end >= 0 ? end : putCsvText(bytes, p, parts.join(''), escapeFormulas)
+              continue
+            }
             if (value === null) {
               // With a single column, an empty field would be a blank line, which many readers skip.
               if (width === 1) {
@@ -436,7 +448,7 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
             }
             const source = pieces[k]
             if (source !== undefined && source.text() === text) {
-              const end = putCsvPieces(bytes, p, text, source.parts(), escapeFormulas)
+              const end = text.length > 0 ? putCsvPieces(bytes, p, source.parts(), escapeFormulas) : -1
               if (end >= 0) {
                 p = end
                 continue

@@ -203,3 +203,26 @@ describe('Parquet chunk encoder', () => {
     expect(Buffer.from(bytes).equals(Buffer.from(reference.bytes))).toBe(true)
   })
 })
+
+describe('chunks with deferred texts', () => {
+  for (const escapeFormulas of [false, true]) {
+    it(`CSV chunks write templates no column reads from their pieces: quoting, formulas, empty text, samples and previews as JSON's (${escapeFormulas ? 'with' : 'without'} formula escaping)`, () => {
+      const schema = schemaOf({ columns: [
+        { name: 'first', kind: 'faker', method: 'person.firstName' },
+        { name: 'n', kind: 'integer', min: -5, max: 5, null_rate: 0.3 },
+        { name: 'comma', kind: 'template', template: '{{first}}, {{n}}' },
+        { name: 'formula', kind: 'template', template: '{{n}}={{first | upper}}' },
+        { name: 'maybe', kind: 'template', template: '{{n}}' },
+        { name: 'read', kind: 'template', template: '{{first | alnum}}@x' },
+        { name: 'reader', kind: 'template', template: '<{{read}}>' },
+      ] })
+      const spec = { schema, rows: 2000, seed: 9, sampleSize: 2000, previewRows: 30, escapeFormulas }
+      const json = createChunkGenerator({ ...spec, format: 'json' })(0, 2000)
+      const csv = createChunkGenerator({ ...spec, format: 'csv' })(0, 2000)
+      expect(csv.sample).toEqual(json.sample)
+      expect(csv.preview).toEqual(json.preview)
+      const objects = JSON.parse(`[${new TextDecoder().decode(json.bytes)}]`) as Record<string, CellValue>[]
+      expect(Buffer.from(csv.bytes).equals(Buffer.from(expectedCsv(objects.map(o => Object.values(o)), escapeFormulas)))).toBe(true)
+    })
+  }
+})
