@@ -68,7 +68,7 @@ export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; forma
 }
 
 /** Compiles the spec once and returns a function producing any chunk of it. */
-export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number) => ChunkResult {
+export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number, recycled?: ArrayBuffer) => ChunkResult {
   const { compiled, format } = prepared
   const rng = new RowRandom(spec.seed)
   const [seedLo, seedHi] = seedWords(spec.seed)
@@ -92,7 +92,7 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
     return copy
   }
 
-  return (start, count) => {
+  return (start, count, recycled) => {
     const nulls = new Array<number>(columns.length).fill(0)
     const counts: Record<number, number[]> = {}
     columns.forEach((column, i) => {
@@ -102,7 +102,7 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
     const sample: SampledRow[] = []
     const preview: CellValue[][] = []
     const cells = new Array<CellValue>(columns.length)
-    const chunk = format.newChunk()
+    const chunk = format.newChunk(recycled)
     for (let row = start; row < start + count; row++) {
       compiled.fillRow(rng, row, cells)
       for (let i = 0; i < cells.length; i++) if (cells[i] === null) nulls[i]!++

@@ -65,7 +65,12 @@ export interface FileFormat {
   header: Uint8Array
   /** Bytes between two consecutive chunks. */
   separator: Uint8Array
-  newChunk(): ChunkEncoder
+  /**
+   * A chunk's encoder. `recycled`: the buffer of an earlier chunk, already written to the file, that
+   * the encoder may write into instead of allocating (fresh buffers cost page faults, and garbage
+   * collections in the thread they are sent to).
+   */
+  newChunk(recycled?: ArrayBuffer): ChunkEncoder
   /** Bytes after the last chunk, given each chunk's meta and offset in the file. */
   footer(chunks: { meta?: RowGroupMeta; offset: number }[]): Uint8Array
   /** Rows per chunk this format needs, if it fixes them. */
@@ -118,8 +123,8 @@ export function csvField(value: CellValue, escapeFormulas = false): string {
 class ByteSink {
   bytes: Uint8Array
   length = 0
-  constructor(capacity: number) {
-    this.bytes = ownBytes(capacity)
+  constructor(capacity: number, recycled?: ArrayBuffer) {
+    this.bytes = recycled && recycled.byteLength >= capacity ? new Uint8Array(recycled) : ownBytes(capacity)
   }
 
   /** Makes room for `extra` more bytes. */
@@ -377,13 +382,13 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
     header: bytesOf(`${names.map(n => csvField(n)).join(',')}\n`),
     separator: EMPTY,
     footer: () => EMPTY,
-    newChunk() {
+    newChunk(recycled) {
       let sink: ByteSink | undefined
       let rows = 0
       return {
         add(cells) {
           // Sized from the previous chunk (any size gives the same bytes).
-          sink ??= new ByteSink(Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)))
+          sink ??= new ByteSink(Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)), recycled)
           tables ??= tableSources.map(source => source && encodeTable(source, escapeFormulas))
           let bytes = sink.bytes
           let p = sink.length
@@ -491,10 +496,10 @@ function textFormat(header: string, separator: string, footer: string, encodeRow
     header: bytesOf(header),
     separator: bytesOf(separator),
     footer: () => bytesOf(footer),
-    newChunk() {
+    newChunk(recycled) {
       // Rows are joined into short strings written into one growing buffer: no big string to build,
       // flatten and encode, and few calls into the encoder.
-      let buffer = Buffer.allocUnsafeSlow(1 << 20)
+      let buffer = recycled && recycled.byteLength >= 1 << 20 ? Buffer.from(recycled) : Buffer.allocUnsafeSlow(1 << 20)
       let length = 0
       let pending = ''
       let pendingRows = 0
@@ -548,7 +553,7 @@ function parquetFormat(names: string[], types: OutputType[], outputIndex: number
     separator: EMPTY,
     fixedChunkRows: PARQUET_ROW_GROUP_ROWS,
     footer: chunks => encodeFooter(columns, chunks.map(c => ({ meta: c.meta!, offset: c.offset }))),
-    newChunk() {
+    newChunk(recycled) {
       const values = columns.map(() => [] as CellValue[])
       const builders = columns.map(column => (column.type === 'STRING' ? new StringColumnBuilder(column) : undefined))
       entries ??= lists.map(list => list && utf8Entries(list.values))
@@ -574,7 +579,7 @@ function parquetFormat(names: string[], types: OutputType[], outputIndex: number
             builder.add(value === null || typeof value === 'string' ? value : String(value))
           }
         },
-        finish: () => encodeRowGroup(columns, columns.map((column, k) => builders[k]?.finish() ?? coerce(values[k]!, column.type))),
+        finish: () => encodeRowGroup(columns, columns.map((column, k) => builders[k]?.finish() ?? coerce(values[k]!, column.type)), recycled),
       }
     },
   }

@@ -7,7 +7,7 @@ import { csvField, fileFormat } from '~~/engine/formats'
 import { RowRandom } from '~~/engine/random'
 import { createChunkGenerator } from '~~/engine/chunk'
 import { encodeRowGroup, type ParquetColumn } from '~~/engine/parquet'
-import { schemaOf } from '../support/schemas'
+import { everyKind, schemaOf } from '../support/schemas'
 
 /** Characters that exercise every branch of the CSV byte writer. */
 const PIECES = ['a', 'Z', '9', ' ', ',', '"', '\n', '\r', '=', '+', '-', '@', '\t', 'é', 'ß', '€', '中', '😀', '\uD800', '\uDC00', '\uDBFF', '.5', '1e3']
@@ -223,6 +223,19 @@ describe('chunks with deferred texts', () => {
       expect(csv.preview).toEqual(json.preview)
       const objects = JSON.parse(`[${new TextDecoder().decode(json.bytes)}]`) as Record<string, CellValue>[]
       expect(Buffer.from(csv.bytes).equals(Buffer.from(expectedCsv(objects.map(o => Object.values(o)), escapeFormulas)))).toBe(true)
+    })
+  }
+})
+
+describe('recycled chunk buffers', () => {
+  for (const format of ['csv', 'json', 'ndjson', 'sql', 'parquet'] as const) {
+    it(`${format}: a chunk written into an earlier chunk's buffer (full of old bytes) is the same as one written into a fresh buffer`, () => {
+      const spec = { schema: everyKind, rows: 3000, format, seed: 3, sampleSize: 100, previewRows: 5 }
+      const fresh = createChunkGenerator(spec)(0, 3000).bytes
+      const recycled = new Uint8Array(8 << 20).fill(0x5a).buffer
+      const again = createChunkGenerator(spec)(0, 3000, recycled)
+      expect(again.bytes.buffer, 'written into the recycled buffer').toBe(recycled)
+      expect(Buffer.from(again.bytes).equals(Buffer.from(fresh))).toBe(true)
     })
   }
 })
