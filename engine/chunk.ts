@@ -68,7 +68,7 @@ export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; forma
 }
 
 /** Compiles the spec once and returns a function producing any chunk of it. */
-export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number) => ChunkResult {
+export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number, recycled?: ArrayBuffer) => ChunkResult {
   const { compiled, format } = prepared
   const rng = new RowRandom(spec.seed)
   const [seedLo, seedHi] = seedWords(spec.seed)
@@ -82,13 +82,17 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   // Cells of deferred instants hold epoch ms: made into text for the rows that leave the chunk as values.
   const deferred = DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable.flatMap((text, i) => (text ? [{ i, text }] : [])) : []
   if (deferred.length) compiled.deferInstants()
+  // CSV writes templates from their pieces: cells of deferred texts are undefined, joined where needed.
+  const texts = spec.format === 'csv' ? compiled.deferrableTexts.flatMap((on, i) => (on ? [{ i, source: compiled.pieces[i]! }] : [])) : []
+  if (texts.length) compiled.deferTexts()
   const values = (cells: CellValue[]) => {
     const copy = cells.slice()
     for (const { i, text } of deferred) if (typeof copy[i] === 'number') copy[i] = text(copy[i])
+    for (const { i, source } of texts) if (copy[i] === undefined) copy[i] = source.parts().join('')
     return copy
   }
 
-  return (start, count) => {
+  return (start, count, recycled) => {
     const nulls = new Array<number>(columns.length).fill(0)
     const counts: Record<number, number[]> = {}
     columns.forEach((column, i) => {
@@ -98,7 +102,7 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
     const sample: SampledRow[] = []
     const preview: CellValue[][] = []
     const cells = new Array<CellValue>(columns.length)
-    const chunk = format.newChunk()
+    const chunk = format.newChunk(recycled)
     for (let row = start; row < start + count; row++) {
       compiled.fillRow(rng, row, cells)
       for (let i = 0; i < cells.length; i++) if (cells[i] === null) nulls[i]!++

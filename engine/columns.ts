@@ -152,6 +152,16 @@ const FILTERS: Record<string, (s: string) => string> = {
   slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 }
 
+const SMALL_INTEGERS = Array.from({ length: 1000 }, (_, i) => String(i))
+
+/** A cell as template text: '' for null, small integers from a table (String converts each time). */
+function cellText(value: CellValue | undefined): string {
+  if (typeof value === 'string') return value
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number' && value >= 0 && value < 1000 && Number.isInteger(value)) return SMALL_INTEGERS[value]!
+  return String(value)
+}
+
 interface TemplateToken { text?: string; column?: string; faker?: string; filters: ((s: string) => string)[] }
 
 function parseTemplate(template: string, at: Path): TemplateToken[] {
@@ -204,6 +214,8 @@ interface CompiledValue {
   instant?: DeferredInstant
   /** When values are concatenations (templates, faker patterns): the pieces of the last one. */
   pieces?: PartsSource
+  /** Templates: from now on the sampler only fills the pieces and returns undefined (see CompiledSchema.deferTexts). */
+  deferText?: () => void
 }
 
 /** An ISO 8601 UTC datetime column's formatting, which encoders that write instants from numbers can defer. */
@@ -423,8 +435,8 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         references.push({ name: token.column!, path: [...at, 'template'] })
         // Unknown names are reported by dependencyOrder, before any row is made.
         const slot = ctx.index.get(token.column!) ?? -1
-        const text = (value: CellValue | undefined) => filter(value === null || value === undefined ? '' : String(value))
-        if (!filters.length) return (s: RowState) => text(s.cells[slot])
+        if (!filters.length) return (s: RowState) => cellText(s.cells[slot])
+        const text = (value: CellValue | undefined) => filter(cellText(value))
         // A filtered column whose values come from a list: the filter runs once per list entry.
         let table: ValueTable | undefined
         let filtered: string[] | undefined
@@ -446,8 +458,16 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       // The pieces of the last value.
       const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
       let last = ''
+      let deferred = false
       return {
         sampler: (s) => {
+          if (deferred) {
+            for (let i = 0; i < parts.length; i++) {
+              const part = parts[i]!
+              if (typeof part !== 'string') pieces[i] = part(s)
+            }
+            return undefined as unknown as CellValue // a deferred text: the pieces hold it
+          }
           let text = ''
           for (let i = 0; i < parts.length; i++) {
             const part = parts[i]!
@@ -459,6 +479,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         references,
         type: 'string',
         pieces: { text: () => last, parts: () => pieces },
+        deferText: () => { deferred = true },
       }
     }
     case 'derived': {
@@ -645,6 +666,13 @@ export interface CompiledSchema {
   deferInstants(): void
   /** Per column (schema order), for concatenated strings: the pieces of the row's value (when the cell is that value). */
   readonly pieces: (PartsSource | undefined)[]
+  /**
+   * Per column (schema order): true for templates that no other column reads. After `deferTexts()`,
+   * fillRow leaves their cells undefined and only their pieces (`pieces[i].parts()`) hold the row's
+   * text, for encoders that write pieces (the text is joined only where needed).
+   */
+  readonly deferrableTexts: boolean[]
+  deferTexts(): void
   /** Fills every column's cell (schema order, hidden ones included) for row `row`. */
   fillRow(rng: RowRandom, row: number, cells: CellValue[]): void
 }
@@ -717,6 +745,8 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
     names, outputIndex, types, tables: columns.map(c => c.table), pieces: columns.map(c => c.pieces), fillRow,
     deferrable: deferrable.map(instant => instant?.text),
     deferInstants: () => deferrable.forEach(instant => instant?.defer()),
+    deferrableTexts: columns.map(c => Boolean(c.deferText && !read.has(c.name))),
+    deferTexts: () => columns.forEach(c => { if (c.deferText && !read.has(c.name)) c.deferText() }),
   }
 }
 

@@ -1,15 +1,15 @@
 /**
  * Fast paths for the faker methods that dominate realistic schemas (person.firstName,
- * person.lastName, location.city, internet.email): the same algorithm as faker v10 over the same
- * locale definitions, so the same distribution of values, without faker's per-call machinery
- * (template parsing, argument validation). Used only when the locale's definitions have the shape the
- * algorithm expects; anything else goes through faker itself.
+ * person.lastName, location.city, internet.email): the same distribution of values as faker v10
+ * over the same locale definitions, without faker's per-call machinery (template parsing, argument
+ * validation). Names are drawn with one uniform from an alias table holding faker's odds for the
+ * sex, the list and the entry (faker draws each in turn). Used only when the locale's definitions
+ * have the shape the algorithm expects; anything else goes through faker itself.
  */
 import type { Faker } from '@faker-js/faker'
 import type { RowRandom } from './random.ts'
 
 type Pick = () => string
-type Weighted<T> = { value: T; weight: number }[]
 
 /**
  * The fixed list most values of a fast method are entries of: after a call, `code()` is the index in
@@ -35,32 +35,58 @@ type SexLists<T> = { generic?: T[]; female?: T[]; male?: T[] }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'string')
 
+/**
+ * faker's `q` as probabilities: the chance of each list being the one picked for a random sex
+ * (female or male, even odds), where a sex's own list is mixed with the generic one, weighted
+ * 3·√(own length) to √(generic length).
+ */
+function sexShares<T>(lists: SexLists<T>): Map<T[], number> {
+  const shares = new Map<T[], number>()
+  const add = (list: T[], share: number) => shares.set(list, (shares.get(list) ?? 0) + share)
+  const { generic } = lists
+  for (const own of [lists.female, lists.male]) {
+    if (own && generic) {
+      const ownWeight = 3 * Math.sqrt(own.length)
+      const genericWeight = Math.sqrt(generic.length)
+      add(own, (0.5 * ownWeight) / (ownWeight + genericWeight))
+      add(generic, (0.5 * genericWeight) / (ownWeight + genericWeight))
+    }
+    else if (own ?? generic) add((own ?? generic)!, 0.5)
+  }
+  return shares
+}
+
+/**
+ * Walker's alias method: from one uniform u in [0, 1), index i with probability weights[i] / Σ
+ * weights, in constant time (one draw where faker's pick of a sex, a list and an entry takes three).
+ */
+export function aliasSampler(weights: number[]): (u: number) => number {
+  const n = weights.length
+  const total = weights.reduce((a, b) => a + b, 0)
+  const scaled = weights.map(w => (w * n) / total)
+  const prob = new Float64Array(n).fill(1)
+  const alias = Int32Array.from({ length: n }, (_, i) => i)
+  const small: number[] = []
+  const large: number[] = []
+  scaled.forEach((p, i) => (p < 1 ? small : large).push(i))
+  while (small.length && large.length) {
+    const s = small.pop()!
+    const l = large.pop()!
+    prob[s] = scaled[s]!
+    alias[s] = l
+    scaled[l] = scaled[l]! + scaled[s]! - 1
+    ;(scaled[l]! < 1 ? small : large).push(l)
+  }
+  return (u) => {
+    const x = u * n
+    const i = Math.floor(x)
+    return x - i < prob[i]! ? i : alias[i]!
+  }
+}
+
 /** Builds fast samplers drawing from `rng()` (the current row's stream). */
 export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string, FastMethod> {
   const uniform = <T>(list: T[]) => list[Math.floor(rng().next() * list.length)]!
-  const weighted = <T>(items: Weighted<T>) => {
-    const total = items.reduce((sum, item) => sum + item.weight, 0)
-    let u = rng().next() * total
-    for (const item of items) {
-      u -= item.weight
-      if (u < 0) return item.value
-    }
-    return items[items.length - 1]!.value
-  }
-  /** faker's `q`: the list for a random sex (female or male), mixed with the generic list. */
-  const bySex = <T>(lists: SexLists<T>): (() => T[]) => {
-    const forSex = (own: T[] | undefined): (() => T[]) => {
-      const generic = lists.generic
-      if (!own) return () => generic ?? []
-      if (!generic) return () => own
-      const choice: Weighted<T[]> = [{ value: own, weight: 3 * Math.sqrt(own.length) }, { value: generic, weight: Math.sqrt(generic.length) }]
-      return () => weighted(choice)
-    }
-    const female = forSex(lists.female)
-    const male = forSex(lists.male)
-    return () => (rng().next() < 0.5 ? female() : male())
-  }
-
   /** The lists as one table: where each list starts in it. */
   const joined = (lists: (string[] | undefined)[]) => {
     const values: string[] = []
@@ -72,16 +98,17 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
     }
     return { values, offsets }
   }
-  /** `uniform(bySex(lists)())` (the same draws), as a fast method with its table. */
+  /** An entry of the list faker's `q` picks for a random sex, drawn in one go from the joined table. */
   const tabledBySex = (lists: SexLists<string>): FastMethod => {
     const { values, offsets } = joined([lists.female, lists.generic, lists.male])
-    const pickList = bySex(lists)
-    let last = -1
-    const pick = () => {
-      const list = pickList()
-      last = offsets.get(list)! + Math.floor(rng().next() * list.length)
-      return values[last]!
+    const weights = new Array<number>(values.length).fill(0)
+    for (const [list, share] of sexShares(lists)) {
+      const offset = offsets.get(list)!
+      for (let k = 0; k < list.length; k++) weights[offset + k]! += share / list.length
     }
+    const draw = aliasSampler(weights)
+    let last = -1
+    const pick = () => values[last = draw(rng().next())]!
     return Object.assign(pick, { table: { values, code: () => last } })
   }
 
@@ -137,21 +164,37 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
   if (lastNamePatterns) {
     const compiled = (['generic', 'female', 'male'] as const).map(sex => lastNamePatterns[sex]?.map(p => ({ weight: p.weight, value: compilePattern(p.value) })))
     if (compiled.every(list => !list || list.every(p => p.value))) {
-      // Patterns that are one list pick draw an index into the table (the same draw as the pick).
+      // One draw picks the outcome: an entry of a list that a one-pick pattern draws from (the
+      // table), or a pattern built of several parts, with faker's odds for the sex's pattern list,
+      // the pattern and the entry.
+      const [generic, female, male] = compiled
       const { values, offsets } = joined(compiled.flatMap(list => list?.map(p => p.value!.single) ?? []))
-      let last = -1
-      const tabled = (p: Pick & { single?: string[] }): Pick => {
-        const list = p.single
-        if (!list) return () => {
-          last = -1
-          return p()
+      const weights = new Array<number>(values.length).fill(0)
+      const built: Pick[] = []
+      for (const [list, share] of sexShares({ generic, female, male })) {
+        const total = list.reduce((sum, p) => sum + p.weight, 0)
+        for (const { value: pattern, weight } of list) {
+          const chance = (share * weight) / total
+          const single = pattern!.single
+          if (single) {
+            const offset = offsets.get(single)!
+            for (let k = 0; k < single.length; k++) weights[offset + k]! += chance / single.length
+          }
+          else {
+            built.push(pattern!)
+            weights.push(chance)
+          }
         }
-        const offset = offsets.get(list)!
-        return () => values[last = offset + Math.floor(rng().next() * list.length)]!
       }
-      const [generic, female, male] = compiled.map(list => list?.map(p => ({ weight: p.weight, value: tabled(p.value!) })))
-      const lists = bySex<Weighted<Pick>[number]>({ generic, female, male })
-      methods.set('person.lastName', Object.assign(() => weighted(lists())(), { table: { values, code: () => last } }))
+      const draw = aliasSampler(weights)
+      let last = -1
+      const lastName = () => {
+        const outcome = draw(rng().next())
+        if (outcome < values.length) return values[last = outcome]!
+        last = -1
+        return built[outcome - values.length]!()
+      }
+      methods.set('person.lastName', Object.assign(lastName, { table: { values, code: () => last } }))
     }
   }
   else if (lastNames && [lastNames.generic, lastNames.female, lastNames.male].some(l => l !== undefined) && [lastNames.generic, lastNames.female, lastNames.male].every(l => l === undefined || isStringList(l))) {

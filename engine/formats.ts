@@ -65,7 +65,12 @@ export interface FileFormat {
   header: Uint8Array
   /** Bytes between two consecutive chunks. */
   separator: Uint8Array
-  newChunk(): ChunkEncoder
+  /**
+   * A chunk's encoder. `recycled`: the buffer of an earlier chunk, already written to the file, that
+   * the encoder may write into instead of allocating (fresh buffers cost page faults, and garbage
+   * collections in the thread they are sent to).
+   */
+  newChunk(recycled?: ArrayBuffer): ChunkEncoder
   /** Bytes after the last chunk, given each chunk's meta and offset in the file. */
   footer(chunks: { meta?: RowGroupMeta; offset: number }[]): Uint8Array
   /** Rows per chunk this format needs, if it fixes them. */
@@ -118,8 +123,8 @@ export function csvField(value: CellValue, escapeFormulas = false): string {
 class ByteSink {
   bytes: Uint8Array
   length = 0
-  constructor(capacity: number) {
-    this.bytes = ownBytes(capacity)
+  constructor(capacity: number, recycled?: ArrayBuffer) {
+    this.bytes = recycled && recycled.byteLength >= capacity ? new Uint8Array(recycled) : ownBytes(capacity)
   }
 
   /** Makes room for `extra` more bytes. */
@@ -140,65 +145,80 @@ const QUOTE = 34
 const NEWLINE = 10
 const APOSTROPHE = 39
 
-/** Appends a string of ASCII characters (number and boolean texts). */
-function writeAscii(sink: ByteSink, text: string): void {
-  const bytes = sink.reserve(text.length)
-  let p = sink.length
+// Writers of CSV bytes at a position: each returns where it ended, and the caller has made room.
+
+/** Room any number or boolean field takes: String of a double is at most 24 characters. */
+const MAX_SCALAR_BYTES = 25
+
+/** Writes ASCII text (number and boolean texts). */
+function putAscii(bytes: Uint8Array, p: number, text: string): number {
   for (let i = 0; i < text.length; i++) bytes[p++] = text.charCodeAt(i)
-  sink.length = p
+  return p
 }
 
+/** Room a string field may take: quotes, an apostrophe, and 3 bytes per character (a doubled quote takes 2). */
+const textRoom = (text: string) => 3 * text.length + 3
+
 /**
- * Appends a string made of `pieces` as one CSV field when no piece needs quoting (or escaping):
- * writing the pieces spares flattening the concatenation. False when it wrote nothing.
+ * Writes a non-empty string made of `pieces` as one CSV field when no piece needs quoting (or
+ * escaping): writing the pieces spares flattening the concatenation. -1 when it cannot.
  */
-function writeCsvPieces(sink: ByteSink, text: string, pieces: readonly string[], escapeFormulas: boolean): boolean {
-  if (text.length === 0) return false
+function putCsvPieces(bytes: Uint8Array, p: number, pieces: readonly string[], escapeFormulas: boolean): number {
   if (escapeFormulas) {
     let k = 0
     while (pieces[k]!.length === 0) k++
-    if (FORMULA_START.test(pieces[k]![0]!)) return false
+    if (FORMULA_START.test(pieces[k]![0]!)) return -1
   }
-  const bytes = sink.reserve(3 * text.length)
-  let p = sink.length
   for (let k = 0; k < pieces.length; k++) {
     const piece = pieces[k]!
-    const end = writeUtf8(bytes, p, piece, CSV_UNQUOTED)
-    if (end < 0) return false
+    const n = piece.length
+    // Plain ASCII here (the common case); the rest of a piece with anything else through writeUtf8.
+    let i = 0
+    for (; i < n; i++) {
+      const c = piece.charCodeAt(i)
+      if (c >= 0x80 || !PLAIN_CSV[c]) break
+      bytes[p++] = c
+    }
+    if (i === n) continue
+    p = writeUtf8(bytes, p, piece, CSV_UNQUOTED, i)
+    if (p < 0) return -1
     // A piece ending in a high surrogate might pair with the next piece's first character.
-    if (end - p !== piece.length && (piece.charCodeAt(piece.length - 1) & 0xfc00) === 0xd800) return false
-    p = end
+    if ((piece.charCodeAt(n - 1) & 0xfc00) === 0xd800) return -1
   }
-  sink.length = p
-  return true
+  return p
 }
 
-/** Appends a string as one CSV field, exactly as `csvField` writes it. */
-function writeCsvText(sink: ByteSink, text: string, escapeFormulas: boolean): void {
-  if (text === '') return writeAscii(sink, '""')
+/** ASCII characters a CSV field holds as they are (not a comma, quote or line break). */
+const PLAIN_CSV = Uint8Array.from({ length: 128 }, (_, c) => (c === COMMA || c === QUOTE || c === NEWLINE || c === 13 ? 0 : 1))
+
+/** Writes a string as one CSV field, exactly as `csvField` writes it. */
+function putCsvText(bytes: Uint8Array, start: number, text: string, escapeFormulas: boolean): number {
+  if (text === '') {
+    bytes[start] = QUOTE
+    bytes[start + 1] = QUOTE
+    return start + 2
+  }
   const escape = escapeFormulas && FORMULA_START.test(text) && !NUMBER.test(text)
-  // Room for: quotes, the apostrophe, and 3 bytes per character (a doubled quote takes 2).
-  const bytes = sink.reserve(3 * text.length + 3)
-  const start = sink.length
   let p = start
   if (escape) bytes[p++] = APOSTROPHE
-  p = writeUtf8(bytes, p, text, CSV_UNQUOTED)
-  if (p < 0) {
-    // It needs quotes: write it again, quoted.
-    p = start
-    bytes[p++] = QUOTE
-    if (escape) bytes[p++] = APOSTROPHE
-    p = writeUtf8(bytes, p, text, CSV_QUOTED)
-    bytes[p++] = QUOTE
+  // Plain ASCII here (the common case); anything else through writeUtf8.
+  const n = text.length
+  let i = 0
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80 || !PLAIN_CSV[c]) break
+    bytes[p++] = c
   }
-  sink.length = p
-}
-
-/** Decimal digits of a non-negative safe integer. */
-function digitCount(value: number): number {
-  let n = 1
-  while (n < 16 && value >= POW10_ALL[n]!) n++
-  return n
+  if (i === n) return p
+  p = writeUtf8(bytes, p, text, CSV_UNQUOTED, i)
+  if (p >= 0) return p
+  // It needs quotes: write it again, quoted.
+  p = start
+  bytes[p++] = QUOTE
+  if (escape) bytes[p++] = APOSTROPHE
+  p = writeUtf8(bytes, p, text, CSV_QUOTED)
+  bytes[p++] = QUOTE
+  return p
 }
 
 const POW10_ALL = Array.from({ length: 17 }, (_, i) => 10 ** i)
@@ -218,43 +238,110 @@ function writeDigitsBefore(bytes: Uint8Array, end: number, n: number, width: num
   }
 }
 
-/** Appends a non-negative safe integer's decimal digits, with `prefix` bytes (0 or '-') in front. */
-function writeDigits(sink: ByteSink, value: number, minus: boolean): void {
-  const n = digitCount(value)
-  const bytes = sink.reserve(n + 1)
-  let p = sink.length
-  if (minus) bytes[p++] = 45
-  writeDigitsBefore(bytes, p + n, value, n)
-  sink.length = p + n
+/** ASCII digit pairs "00" to "99": two digits per table read rather than a division each. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)))
+
+/** Writes 0 ≤ n < 100 as two digits. */
+function put2(bytes: Uint8Array, p: number, n: number): void {
+  bytes[p] = DIGIT_PAIRS[2 * n]!
+  bytes[p + 1] = DIGIT_PAIRS[2 * n + 1]!
 }
 
-/** Appends a number exactly as `numberText` (and so String) writes it. */
-function writeNumber(sink: ByteSink, value: number): void {
+/**
+ * Writes a non-negative safe integer's decimal digits. Below 2^31 two digits at a time; `n * 0.01`
+ * floors exactly there (0.01 as a double is slightly above 1/100, and the integer below is
+ * representable), and multiplies faster than dividing.
+ */
+function putDigits(bytes: Uint8Array, p: number, value: number): number {
+  let n = 1
+  while (n < 16 && value >= POW10_ALL[n]!) n++
+  const end = p + n
+  if (value >= 2147483648) {
+    writeDigitsBefore(bytes, end, value, n)
+    return end
+  }
+  let e = end
+  let v = value | 0
+  while (v >= 100) {
+    const q = (v * 0.01) | 0
+    e -= 2
+    put2(bytes, e, v - q * 100)
+    v = q
+  }
+  if (v >= 10) put2(bytes, e - 2, v)
+  else bytes[e - 1] = 48 + v
+  return end
+}
+
+/** Writes a number exactly as `numberText` (and so String) writes it. */
+function putNumber(bytes: Uint8Array, p: number, value: number): number {
   const negative = value < 0
   const magnitude = negative ? -value : value
-  if (Number.isSafeInteger(value)) return writeDigits(sink, magnitude, negative)
+  if (Number.isSafeInteger(value)) {
+    if (negative) bytes[p++] = 45
+    return putDigits(bytes, p, magnitude)
+  }
   for (let d = 1; d < POW10.length; d++) {
     const scale = POW10[d]!
     const k = Math.round(magnitude * scale)
     if (k / scale !== magnitude) continue
     if (k >= EXACT_LIMIT) break
     const fraction = k % scale
-    writeDigits(sink, (k - fraction) / scale, negative)
-    const bytes = sink.reserve(d + 1)
-    bytes[sink.length] = 46 // .
-    writeDigitsBefore(bytes, sink.length + 1 + d, fraction, d)
-    sink.length += d + 1
-    return
+    if (negative) bytes[p++] = 45
+    p = putDigits(bytes, p, (k - fraction) / scale)
+    bytes[p] = 46 // .
+    writeDigitsBefore(bytes, p + 1 + d, fraction, d)
+    return p + 1 + d
   }
-  writeAscii(sink, String(value))
+  return putAscii(bytes, p, String(value))
 }
 
-/** Appends one CSV field (null is nothing: the caller handles single-column rows). */
-function writeCsvValue(sink: ByteSink, value: CellValue, escapeFormulas: boolean): void {
-  if (typeof value === 'string') writeCsvText(sink, value, escapeFormulas)
-  else if (typeof value === 'number') writeNumber(sink, value)
-  else if (value !== null) writeAscii(sink, value ? 'true' : 'false')
+/** Writes `YYYY-MM-DDTHH:mm:ss.SSSZ` of an instant, as isoString writes it; -1 outside years 0 to 9999. */
+function putIso(bytes: Uint8Array, p: number, ms: number): number {
+  const days = Math.floor(ms / DAY_MS)
+  const ymd = civilDay(days)
+  if (ymd < 0) return -1
+  let rest = (ms - days * DAY_MS) | 0 // ms of the day: an int32
+  const yearMonth = (ymd * 0.01) | 0 // exact: see putDigits
+  const year = (yearMonth * 0.01) | 0
+  const century = (year * 0.01) | 0
+  put2(bytes, p, century)
+  put2(bytes, p + 2, year - century * 100)
+  bytes[p + 4] = 45 // -
+  put2(bytes, p + 5, yearMonth - year * 100)
+  bytes[p + 7] = 45
+  put2(bytes, p + 8, ymd - yearMonth * 100)
+  bytes[p + 10] = 84 // T
+  const hour = (rest / 3_600_000) | 0
+  rest -= hour * 3_600_000
+  const minute = (rest / 60_000) | 0
+  rest -= minute * 60_000
+  const second = (rest / 1000) | 0
+  const milli = rest - second * 1000
+  const hundreds = (milli * 0.01) | 0
+  put2(bytes, p + 11, hour)
+  bytes[p + 13] = 58 // :
+  put2(bytes, p + 14, minute)
+  bytes[p + 16] = 58
+  put2(bytes, p + 17, second)
+  bytes[p + 19] = 46 // .
+  bytes[p + 20] = 48 + hundreds
+  put2(bytes, p + 21, milli - hundreds * 100)
+  bytes[p + 23] = 90 // Z
+  return p + 24
 }
+
+/** Writes one non-null CSV field; room: textRoom for strings, MAX_SCALAR_BYTES otherwise. */
+function putCsvValue(bytes: Uint8Array, p: number, value: string | number | boolean, escapeFormulas: boolean): number {
+  if (typeof value === 'string') return putCsvText(bytes, p, value, escapeFormulas)
+  if (typeof value === 'number') return putNumber(bytes, p, value)
+  const text = value ? TRUE : FALSE
+  for (let i = 0; i < text.length; i++) bytes[p++] = text[i]!
+  return p
+}
+
+const TRUE = new Uint8Array([116, 114, 117, 101])
+const FALSE = new Uint8Array([102, 97, 108, 115, 101])
 
 /** A list's entries as CSV fields, one after the other: entry k is bytes[start[k]] up to start[k + 1]. */
 interface EncodedTable {
@@ -267,49 +354,19 @@ function encodeTable(source: ValueTable, escapeFormulas: boolean): EncodedTable 
   const sink = new ByteSink(1024)
   const start = new Int32Array(source.values.length + 1)
   source.values.forEach((value, k) => {
-    writeCsvValue(sink, value, escapeFormulas)
+    if (value !== null) {
+      const bytes = sink.reserve(typeof value === 'string' ? textRoom(value) : MAX_SCALAR_BYTES)
+      sink.length = putCsvValue(bytes, sink.length, value, escapeFormulas)
+    }
     start[k + 1] = sink.length
   })
   return { source, bytes: sink.bytes, start }
 }
 
-/** Appends `YYYY-MM-DDTHH:mm:ss.SSSZ` of an instant, as isoString writes it; false outside years 0 to 9999. */
-function writeIsoInstant(sink: ByteSink, ms: number): boolean {
-  const days = Math.floor(ms / DAY_MS)
-  const ymd = civilDay(days)
-  if (ymd < 0) return false
-  let rest = (ms - days * DAY_MS) | 0 // ms of the day: an int32
-  const bytes = sink.reserve(24)
-  const p = sink.length
-  const year = (ymd / 10_000) | 0
-  const monthDay = ymd - year * 10_000
-  writeDigitsBefore(bytes, p + 4, year, 4)
-  bytes[p + 4] = 45 // -
-  writeDigitsBefore(bytes, p + 7, (monthDay / 100) | 0, 2)
-  bytes[p + 7] = 45
-  writeDigitsBefore(bytes, p + 10, monthDay % 100, 2)
-  bytes[p + 10] = 84 // T
-  const hour = (rest / 3_600_000) | 0
-  rest -= hour * 3_600_000
-  const minute = (rest / 60_000) | 0
-  rest -= minute * 60_000
-  const second = (rest / 1000) | 0
-  writeDigitsBefore(bytes, p + 13, hour, 2)
-  bytes[p + 13] = 58 // :
-  writeDigitsBefore(bytes, p + 16, minute, 2)
-  bytes[p + 16] = 58
-  writeDigitsBefore(bytes, p + 19, second, 2)
-  bytes[p + 19] = 46 // .
-  writeDigitsBefore(bytes, p + 23, rest - second * 1000, 3)
-  bytes[p + 23] = 90 // Z
-  sink.length = p + 24
-  return true
-}
-
 /**
  * Rows of CSV written straight into bytes, field by field: no per-row strings to build and encode.
- * Values drawn from a list are copied from the list's pre-encoded entries, deferred ISO instants are written
- * from their epoch ms.
+ * Values drawn from a list are copied from the list's pre-encoded entries, deferred ISO instants are
+ * written from their epoch ms, concatenations from their pieces.
  */
 function csvFormat(names: string[], outputIndex: number[], options: FormatOptions): FileFormat {
   const width = outputIndex.length
@@ -318,25 +375,46 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
   let tables: (EncodedTable | undefined)[] | undefined
   const instants = outputIndex.map(i => options.instants?.[i])
   const pieces = outputIndex.map(i => options.pieces?.[i])
+  // Room for a row's scalar fields, separators and line end; strings make room of their own.
+  const rowRoom = width * (MAX_SCALAR_BYTES + 1) + 2
   let bytesPerRow = 128
   return {
     header: bytesOf(`${names.map(n => csvField(n)).join(',')}\n`),
     separator: EMPTY,
     footer: () => EMPTY,
-    newChunk() {
+    newChunk(recycled) {
       let sink: ByteSink | undefined
       let rows = 0
       return {
         add(cells) {
           // Sized from the previous chunk (any size gives the same bytes).
-          sink ??= new ByteSink(Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)))
+          sink ??= new ByteSink(Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)), recycled)
           tables ??= tableSources.map(source => source && encodeTable(source, escapeFormulas))
+          let bytes = sink.bytes
+          let p = sink.length
+          if (p + rowRoom > bytes.length) bytes = sink.reserve(rowRoom)
           for (let k = 0; k < width; k++) {
-            if (k > 0) sink.reserve(1)[sink.length++] = COMMA
-            const value = cells[outputIndex[k]!]!
+            if (k > 0) bytes[p++] = COMMA
+            const value = cells[outputIndex[k]!] as CellValue | undefined
+            if (value === undefined) {
+              // A deferred text (CompiledSchema.deferTexts): written from its pieces.
+              const parts = pieces[k]!.parts()
+              let length = 0
+              for (let j = 0; j < parts.length; j++) length += parts[j]!.length
+              if (p + 3 * length + 3 + rowRoom > bytes.length) {
+                sink.length = p
+                bytes = sink.reserve(3 * length + 3 + rowRoom)
+              }
+              const end = length > 0 ? putCsvPieces(bytes, p, parts, escapeFormulas) : -1
+              p = end >= 0 ? end : putCsvText(bytes, p, parts.join(''), escapeFormulas)
+              continue
+            }
             if (value === null) {
               // With a single column, an empty field would be a blank line, which many readers skip.
-              if (width === 1) writeAscii(sink, '""')
+              if (width === 1) {
+                bytes[p++] = QUOTE
+                bytes[p++] = QUOTE
+              }
               continue
             }
             const table = tables[k]
@@ -345,23 +423,46 @@ function csvFormat(names: string[], outputIndex: number[], options: FormatOption
               if (code >= 0 && table.source.values[code] === value) {
                 const from = table.start[code]!
                 const to = table.start[code + 1]!
-                const bytes = sink.reserve(to - from)
-                let p = sink.length
-                for (let b = from; b < to; b++) bytes[p++] = table.bytes[b]!
-                sink.length = p
+                if (p + to - from + rowRoom > bytes.length) {
+                  sink.length = p
+                  bytes = sink.reserve(to - from + rowRoom)
+                }
+                const entries = table.bytes
+                for (let b = from; b < to; b++) bytes[p++] = entries[b]!
                 continue
               }
             }
-            const instant = instants[k]
-            if (instant !== undefined && typeof value === 'number') {
-              if (!writeIsoInstant(sink, value)) writeCsvText(sink, instant(value), escapeFormulas)
-              continue
+            let text: string
+            if (typeof value === 'string') text = value
+            else {
+              const instant = instants[k]
+              if (instant === undefined || typeof value !== 'number') {
+                p = putCsvValue(bytes, p, value, escapeFormulas)
+                continue
+              }
+              const end = putIso(bytes, p, value)
+              if (end >= 0) {
+                p = end
+                continue
+              }
+              text = instant(value)
+            }
+            if (p + textRoom(text) + rowRoom > bytes.length) {
+              sink.length = p
+              bytes = sink.reserve(textRoom(text) + rowRoom)
             }
             const source = pieces[k]
-            if (source !== undefined && source.text() === value && writeCsvPieces(sink, value, source.parts(), escapeFormulas)) continue
-            writeCsvValue(sink, value, escapeFormulas)
+            if (source !== undefined && source.text() === text) {
+              const end = text.length > 0 ? putCsvPieces(bytes, p, source.parts(), escapeFormulas) : -1
+              if (end >= 0) {
+                p = end
+                continue
+              }
+            }
+            p = putCsvText(bytes, p, text, escapeFormulas)
           }
-          sink.reserve(1)[sink.length++] = NEWLINE
+          bytes[p++] = NEWLINE
+          sink.length = p
           rows++
         },
         finish() {
@@ -395,10 +496,10 @@ function textFormat(header: string, separator: string, footer: string, encodeRow
     header: bytesOf(header),
     separator: bytesOf(separator),
     footer: () => bytesOf(footer),
-    newChunk() {
+    newChunk(recycled) {
       // Rows are joined into short strings written into one growing buffer: no big string to build,
       // flatten and encode, and few calls into the encoder.
-      let buffer = Buffer.allocUnsafeSlow(1 << 20)
+      let buffer = recycled && recycled.byteLength >= 1 << 20 ? Buffer.from(recycled) : Buffer.allocUnsafeSlow(1 << 20)
       let length = 0
       let pending = ''
       let pendingRows = 0
@@ -452,7 +553,7 @@ function parquetFormat(names: string[], types: OutputType[], outputIndex: number
     separator: EMPTY,
     fixedChunkRows: PARQUET_ROW_GROUP_ROWS,
     footer: chunks => encodeFooter(columns, chunks.map(c => ({ meta: c.meta!, offset: c.offset }))),
-    newChunk() {
+    newChunk(recycled) {
       const values = columns.map(() => [] as CellValue[])
       const builders = columns.map(column => (column.type === 'STRING' ? new StringColumnBuilder(column) : undefined))
       entries ??= lists.map(list => list && utf8Entries(list.values))
@@ -478,7 +579,7 @@ function parquetFormat(names: string[], types: OutputType[], outputIndex: number
             builder.add(value === null || typeof value === 'string' ? value : String(value))
           }
         },
-        finish: () => encodeRowGroup(columns, columns.map((column, k) => builders[k]?.finish() ?? coerce(values[k]!, column.type))),
+        finish: () => encodeRowGroup(columns, columns.map((column, k) => builders[k]?.finish() ?? coerce(values[k]!, column.type)), recycled),
       }
     },
   }

@@ -85,12 +85,20 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   const sink: Writable = gzip ?? file
   /** Offset in the (uncompressed) file, for Parquet's footer. */
   let offset = 0
-  const write = async (data: Uint8Array) => {
+  /**
+   * Buffers of chunks already written, handed back to the workers to write later chunks into: fresh
+   * buffers cost page faults in the workers and garbage collections here.
+   */
+  const spare: ArrayBuffer[] = []
+  const write = async (data: Uint8Array, recycle = false) => {
     if (streamError) throw streamError
     if (!data.byteLength) return
     if (!gzip) stored(data)
     offset += data.byteLength
-    if (!sink.write(data)) await once(sink, 'drain', { signal })
+    // A chunk's own buffer (as workers send them) is free again once the stream is done with it.
+    const own = recycle && data.byteOffset === 0 && data.buffer.byteLength > 8192
+    const done = own ? (error?: Error | null) => { if (!error && spare.length < maxInFlight) spare.push(data.buffer as ArrayBuffer) } : undefined
+    if (!sink.write(data, done)) await once(sink, 'drain', { signal })
   }
 
   const summary: GenerationSummary = { rows: spec.rows, bytes: 0, sha256: '', nulls: spec.schema.columns.map(() => 0), counts: {}, sample: [], preview: [] }
@@ -99,7 +107,7 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   const inFlight = new Map<number, Promise<ChunkResult>>()
   const launch = (index: number) => {
     const start = index * chunkRows
-    const promise = pool.run({ runId, spec, start, count: Math.min(chunkRows, spec.rows - start) })
+    const promise = pool.run({ runId, spec, start, count: Math.min(chunkRows, spec.rows - start), recycled: spare.pop() })
     promise.catch(() => {}) // awaited in order below; this only keeps an abandoned chunk from being unhandled
     inFlight.set(index, promise)
   }
@@ -115,7 +123,7 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       signal?.throwIfAborted()
       if (index > 0) await write(framing.separator)
       chunkMetas.push({ meta: chunk.meta, offset })
-      await write(chunk.bytes)
+      await write(chunk.bytes, true)
       chunk.nulls.forEach((n, i) => { summary.nulls[i]! += n })
       addCounts(summary.counts, chunk.counts)
       sample.push(...chunk.sample)

@@ -410,8 +410,9 @@ class Parts {
     this.length += bytes.length
   }
 
-  concat(): Uint8Array {
-    const out = new Uint8Array(this.length)
+  /** The parts, one after the other: in `into` when it is large enough. */
+  concat(into?: ArrayBuffer): Uint8Array {
+    const out = into && into.byteLength >= this.length ? new Uint8Array(into, 0, this.length) : new Uint8Array(this.length)
     let p = 0
     for (const part of this.list) {
       out.set(part, p)
@@ -528,9 +529,10 @@ function checkColumns(columns: ParquetColumn[]): void {
 
 /**
  * Encodes one row group. `columns[i]` describes values[i]; values are column-major arrays of equal
- * length, or for STRING columns, what a StringColumnBuilder made of them.
+ * length, or for STRING columns, what a StringColumnBuilder made of them. The bytes go to the start
+ * of `into` when it is large enough.
  */
-export function encodeRowGroup(columns: ParquetColumn[], values: (CellValue[] | ReturnType<StringColumnBuilder['finish']>)[]): { bytes: Uint8Array; meta: RowGroupMeta } {
+export function encodeRowGroup(columns: ParquetColumn[], values: (CellValue[] | ReturnType<StringColumnBuilder['finish']>)[], into?: ArrayBuffer): { bytes: Uint8Array; meta: RowGroupMeta } {
   checkColumns(columns)
   if (values.length !== columns.length) throw new TypeError(`parquet got ${values.length} value arrays for ${columns.length} columns`)
   const rowsOf = (column: CellValue[] | ReturnType<StringColumnBuilder['finish']>) => (Array.isArray(column) ? column.length : column.rows)
@@ -541,7 +543,7 @@ export function encodeRowGroup(columns: ParquetColumn[], values: (CellValue[] | 
   }
   const out = new Parts()
   const chunks = columns.map((column, c) => writeColumnChunk(out, column, values[c]!, rows))
-  const bytes = out.concat()
+  const bytes = out.concat(into)
   let uncompressedSize = 0
   for (const chunk of chunks) uncompressedSize += chunk.uncompressedSize
   return { bytes, meta: { numRows: rows, byteSize: bytes.length, uncompressedSize, columns: chunks } }

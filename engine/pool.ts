@@ -35,6 +35,8 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: WOR
 
 interface Pending {
   request: WorkerRequest
+  /** Buffers that move to the worker with the request. */
+  transfer?: ArrayBuffer[]
   resolve(result: unknown): void
   reject(error: Error): void
 }
@@ -81,19 +83,19 @@ export class WorkerPool {
   }
 
   /** Sends a request to the next free worker; `urgent` ones go ahead of queued chunks. */
-  private request<T>(request: WorkerRequest, urgent = false): Promise<T> {
+  private request<T>(request: WorkerRequest, urgent = false, transfer?: ArrayBuffer[]): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'))
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { request, resolve: resolve as (result: unknown) => void, reject }
+      const pending: Pending = { request, transfer, resolve: resolve as (result: unknown) => void, reject }
       if (urgent) this.queue.unshift(pending)
       else this.queue.push(pending)
       this.dispatch()
     })
   }
 
-  /** One chunk of a run's rows. */
-  run(task: { runId: string; spec: GenerationSpec; start: number; count: number }): Promise<ChunkResult> {
-    return this.request({ type: 'chunk', ...task })
+  /** One chunk of a run's rows; `recycled`, a finished chunk's buffer, moves to the worker to be written into again. */
+  run(task: { runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer }): Promise<ChunkResult> {
+    return this.request({ type: 'chunk', ...task }, false, task.recycled ? [task.recycled] : undefined)
   }
 
   /** The bytes around a run's chunks. */
@@ -135,7 +137,7 @@ export class WorkerPool {
       const next = this.queue.shift()
       if (!next) return
       slot.busy = next
-      slot.worker.postMessage(next.request)
+      slot.worker.postMessage(next.request, next.transfer)
     }
   }
 

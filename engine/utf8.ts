@@ -14,13 +14,14 @@ const NEWLINE = 10
 const RETURN = 13
 
 /**
- * Writes `text` as UTF-8 at `p` and returns the end; in CSV_UNQUOTED mode, -1 as soon as it meets
- * a comma, quote or line break. Lone surrogates become U+FFFD, as TextEncoder writes them. `bytes`
- * needs room for 3 bytes per character (2 per character for a quoted field's quotes).
+ * Writes `text` (from character `from` on) as UTF-8 at `p` and returns the end; in CSV_UNQUOTED
+ * mode, -1 as soon as it meets a comma, quote or line break. Lone surrogates become U+FFFD, as
+ * TextEncoder writes them. `bytes` needs room for 3 bytes per character (2 per character for a
+ * quoted field's quotes).
  */
-export function writeUtf8(bytes: Uint8Array, p: number, text: string, mode: number): number {
+export function writeUtf8(bytes: Uint8Array, p: number, text: string, mode: number, from = 0): number {
   const n = text.length
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const c = text.charCodeAt(i)
     if (c < 0x80) {
       if (mode !== PLAIN && (c === COMMA || c === QUOTE || c === NEWLINE || c === RETURN)) {

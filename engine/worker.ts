@@ -18,7 +18,7 @@ import { fitCsv, profileAndFit } from './fit.ts'
 
 /** What the pool asks a worker. */
 export type WorkerRequest =
-  | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number }
+  | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer }
   | { type: 'framing'; runId: string; spec: GenerationSpec }
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
   | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
@@ -36,7 +36,7 @@ export interface Framing {
 export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string }
 
 const MAX_CACHED_RUNS = 8
-const runs = new Map<string, { generate?: (start: number, count: number) => ChunkResult; prepared: ReturnType<typeof prepare> }>()
+const runs = new Map<string, { generate?: ReturnType<typeof createChunkGenerator>; prepared: ReturnType<typeof prepare> }>()
 
 async function runOf(runId: string, spec: GenerationSpec) {
   let run = runs.get(runId)
@@ -76,7 +76,7 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
     case 'chunk': {
       const run = await runOf(request.runId, request.spec)
       run.generate ??= createChunkGenerator(request.spec, run.prepared)
-      const result = run.generate(request.start, request.count)
+      const result = run.generate(request.start, request.count, request.recycled)
       // Chunk encoders return a view at the start of a buffer of their own (never Node's shared
       // pool), so the buffer moves to the main thread instead of being copied.
       const own = result.bytes.byteOffset === 0 && result.bytes.buffer.byteLength > 8192

@@ -224,7 +224,7 @@ describe('browser: the flows of the UI in headless Chromium', () => {
 
   it('shows a running job\'s progress live on /app, then its end, without a reload', async () => {
     const { page, problems } = await watchedPage()
-    const { job_id: id } = await (await post('/generate', { template: 'customers', rows: 1_500_000, seed: 3 })).json() as { job_id: string }
+    const { job_id: id } = await (await post('/generate', { template: 'customers', rows: 6_000_000, seed: 3 })).json() as { job_id: string }
     await page.goto(url('/app'), { waitUntil: 'domcontentloaded' })
     const row = jobRow(page, id)
     await row.locator('[data-status="running"]').waitFor({ timeout: 30_000 })

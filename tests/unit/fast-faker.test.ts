@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Faker, base, en } from '@faker-js/faker'
-import { fastFakerMethods } from '~~/engine/fast-faker'
+import { aliasSampler, fastFakerMethods } from '~~/engine/fast-faker'
 import { RowRandom } from '~~/engine/random'
 
 const N = 20_000
@@ -27,6 +27,19 @@ function expectSameShare(ours: string[], theirs: string[], feature: (v: string) 
   const se = Math.sqrt(pooled * (1 - pooled) * (2 / ours.length)) || 1e-9
   expect(Math.abs(p1 - p2), `${label}: ${p1} vs ${p2}`).toBeLessThanOrEqual(5 * se)
 }
+
+describe('aliasSampler', () => {
+  it('gives each index its share of [0, 1): counted over a fine grid of uniforms', () => {
+    const weights = [5, 0, 1, 3.5, 0.25, 12, 1, 1, 0.001]
+    const total = weights.reduce((a, b) => a + b, 0)
+    const draw = aliasSampler(weights)
+    const grid = 1_000_000
+    const counts = new Array<number>(weights.length).fill(0)
+    for (let k = 0; k < grid; k++) counts[draw(k / grid)]!++
+    // Each index owns whole intervals of [0, 1): off by at most a grid step per interval.
+    weights.forEach((w, i) => expect(Math.abs(counts[i]! / grid - w / total), `index ${i}`).toBeLessThanOrEqual(2 * weights.length / grid))
+  })
+})
 
 describe('fast faker paths with a value table', () => {
   it('person.firstName and person.lastName say which table entry they returned (-1 for a double-barrelled name)', () => {

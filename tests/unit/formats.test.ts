@@ -7,7 +7,7 @@ import { csvField, fileFormat } from '~~/engine/formats'
 import { RowRandom } from '~~/engine/random'
 import { createChunkGenerator } from '~~/engine/chunk'
 import { encodeRowGroup, type ParquetColumn } from '~~/engine/parquet'
-import { schemaOf } from '../support/schemas'
+import { everyKind, schemaOf } from '../support/schemas'
 
 /** Characters that exercise every branch of the CSV byte writer. */
 const PIECES = ['a', 'Z', '9', ' ', ',', '"', '\n', '\r', '=', '+', '-', '@', '\t', 'é', 'ß', '€', '中', '😀', '\uD800', '\uDC00', '\uDBFF', '.5', '1e3']
@@ -59,6 +59,23 @@ describe('CSV chunk encoder', () => {
       expect(Buffer.from(encodeChunk(rows, { escapeFormulas })).equals(Buffer.from(expectedCsv(rows, escapeFormulas)))).toBe(true)
     })
   }
+
+  it('writes integers digit pair by digit pair exactly as String does: 0 to 200,000, around every power of ten and 2^31, negative and up to 2^53', () => {
+    const values: number[] = []
+    for (let v = 0; v <= 200_000; v++) values.push(v)
+    for (let k = 0; k <= 15; k++) for (const d of [-2, -1, 0, 1, 2]) values.push(10 ** k + d, 2 ** 31 + d * 99, 2 ** 53 - 1 - d * 1e6)
+    const rows = values.flatMap(v => [[v], [-v]])
+    expect(new TextDecoder().decode(encodeChunk(rows, { escapeFormulas: false }))).toBe(rows.map(([v]) => `${String(v)}\n`).join(''))
+  })
+
+  it('grows its buffer past the first size for long fields, without losing a byte', () => {
+    const rng = new RowRandom(5)
+    rng.setRow(0)
+    const long = (n: number) => Array.from({ length: n }, () => PIECES[rng.int(0, PIECES.length - 1)]).join('')
+    // About 8 MB of text: several times the first buffer.
+    const rows = Array.from({ length: 40 }, (_, i) => [long(60_000), i, rng.next() < 0.5, long(10)])
+    expect(Buffer.from(encodeChunk(rows, { escapeFormulas: true })).equals(Buffer.from(expectedCsv(rows, true)))).toBe(true)
+  })
 
   it('writes a null of a single-column file as "" so that no line is blank', () => {
     const rows: CellValue[][] = [[null], ['x'], [null]]
@@ -185,4 +202,40 @@ describe('Parquet chunk encoder', () => {
     const reference = encodeRowGroup(columns, [0, 1, 2].map(c => rows.map(r => (c === 0 && r[c] !== null && typeof r[c] !== 'string' ? String(r[c]) : r[c]!))))
     expect(Buffer.from(bytes).equals(Buffer.from(reference.bytes))).toBe(true)
   })
+})
+
+describe('chunks with deferred texts', () => {
+  for (const escapeFormulas of [false, true]) {
+    it(`CSV chunks write templates no column reads from their pieces: quoting, formulas, empty text, samples and previews as JSON's (${escapeFormulas ? 'with' : 'without'} formula escaping)`, () => {
+      const schema = schemaOf({ columns: [
+        { name: 'first', kind: 'faker', method: 'person.firstName' },
+        { name: 'n', kind: 'integer', min: -5, max: 5, null_rate: 0.3 },
+        { name: 'comma', kind: 'template', template: '{{first}}, {{n}}' },
+        { name: 'formula', kind: 'template', template: '{{n}}={{first | upper}}' },
+        { name: 'maybe', kind: 'template', template: '{{n}}' },
+        { name: 'read', kind: 'template', template: '{{first | alnum}}@x' },
+        { name: 'reader', kind: 'template', template: '<{{read}}>' },
+      ] })
+      const spec = { schema, rows: 2000, seed: 9, sampleSize: 2000, previewRows: 30, escapeFormulas }
+      const json = createChunkGenerator({ ...spec, format: 'json' })(0, 2000)
+      const csv = createChunkGenerator({ ...spec, format: 'csv' })(0, 2000)
+      expect(csv.sample).toEqual(json.sample)
+      expect(csv.preview).toEqual(json.preview)
+      const objects = JSON.parse(`[${new TextDecoder().decode(json.bytes)}]`) as Record<string, CellValue>[]
+      expect(Buffer.from(csv.bytes).equals(Buffer.from(expectedCsv(objects.map(o => Object.values(o)), escapeFormulas)))).toBe(true)
+    })
+  }
+})
+
+describe('recycled chunk buffers', () => {
+  for (const format of ['csv', 'json', 'ndjson', 'sql', 'parquet'] as const) {
+    it(`${format}: a chunk written into an earlier chunk's buffer (full of old bytes) is the same as one written into a fresh buffer`, () => {
+      const spec = { schema: everyKind, rows: 3000, format, seed: 3, sampleSize: 100, previewRows: 5 }
+      const fresh = createChunkGenerator(spec)(0, 3000).bytes
+      const recycled = new Uint8Array(8 << 20).fill(0x5a).buffer
+      const again = createChunkGenerator(spec)(0, 3000, recycled)
+      expect(again.bytes.buffer, 'written into the recycled buffer').toBe(recycled)
+      expect(Buffer.from(again.bytes).equals(Buffer.from(fresh))).toBe(true)
+    })
+  }
 })
