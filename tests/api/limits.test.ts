@@ -93,14 +93,16 @@ describe('NUXT_ARTIFACT_TTL', () => {
 
     // The sweep runs every TTL/2 (at least 1 s).
     const deadline = Date.now() + (TTL + 10) * 1000
+    // The record says expired first, then the files go: wait for both.
+    const files = () => readdirSync(join(dataDir, 'artifacts')).filter(f => f.startsWith(id))
     let expired = await getJob(id)
-    while (!expired.expired_at && Date.now() < deadline) {
+    while ((!expired.expired_at || files().length) && Date.now() < deadline) {
       await sleep(200)
       expired = await getJob(id)
     }
     expect(expired).toMatchObject({ status: 'done', expires_at: job.expires_at })
     expect(Date.parse(expired.expired_at!)).toBeGreaterThanOrEqual(Date.parse(job.expires_at!))
-    expect(readdirSync(join(dataDir, 'artifacts')).filter(f => f.startsWith(id))).toEqual([])
+    expect(files()).toEqual([])
     for (const path of [`/preview/${id}`, `/metrics/${id}`, `/download/${id}`]) {
       const response = await fetch(path)
       expect(response.status, path).toBe(410)
