@@ -208,7 +208,10 @@ describe('browser: the flows of the UI in headless Chromium', () => {
 
   it('cancels a running job from its page, after confirming', async () => {
     const { page, problems } = await watchedPage()
-    const { job_id: id } = await (await post('/generate', { template: 'customers', rows: 5_000_000, seed: 9 })).json() as { job_id: string }
+    const { job_id: id } = await (await post('/generate', { template: 'customers', rows: 10_000_000, seed: 9 })).json() as { job_id: string }
+    // Rendered on the server while it runs with rows written, so the speed shown must not depend on the
+    // server's clock (a hydration mismatch is a console error).
+    await expect.poll(async () => (await (await fetch(`/jobs/${id}`)).json() as { rows_written: number }).rows_written, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0)
     await page.goto(url(`/app/jobs/${id}`), { waitUntil: 'domcontentloaded' })
     await page.locator('h1 [data-status="running"]').waitFor({ timeout: 30_000 })
     await page.locator('[data-test="speed"]').getByText('rows/s').waitFor()
