@@ -173,12 +173,8 @@ function putCsvPieces(bytes: Uint8Array, p: number, pieces: readonly string[], e
     const piece = pieces[k]!
     const n = piece.length
     // Plain ASCII here (the common case); the rest of a piece with anything else through writeUtf8.
-    let i = 0
-    for (; i < n; i++) {
-      const c = piece.charCodeAt(i)
-      if (c >= 0x80 || !PLAIN_CSV[c]) break
-      bytes[p++] = c
-    }
+    const i = copyPlainAscii(bytes, p, piece)
+    p += i
     if (i === n) continue
     p = writeUtf8(bytes, p, piece, CSV_UNQUOTED, i)
     if (p < 0) return -1
@@ -191,6 +187,21 @@ function putCsvPieces(bytes: Uint8Array, p: number, pieces: readonly string[], e
 /** ASCII characters a CSV field holds as they are (not a comma, quote or line break). */
 const PLAIN_CSV = Uint8Array.from({ length: 128 }, (_, c) => (c === COMMA || c === QUOTE || c === NEWLINE || c === 13 ? 0 : 1))
 
+/**
+ * Copies the leading characters of `text` that a CSV field holds as they are and that are one byte in
+ * UTF-8 (plain ASCII, not a comma, quote or line break) to `bytes` at `p`; returns how many.
+ */
+function copyPlainAscii(bytes: Uint8Array, p: number, text: string): number {
+  const n = text.length
+  let i = 0
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80 || !PLAIN_CSV[c]) break
+    bytes[p + i] = c
+  }
+  return i
+}
+
 /** Writes a string as one CSV field, exactly as `csvField` writes it. */
 function putCsvText(bytes: Uint8Array, start: number, text: string, escapeFormulas: boolean): number {
   if (text === '') {
@@ -202,14 +213,9 @@ function putCsvText(bytes: Uint8Array, start: number, text: string, escapeFormul
   let p = start
   if (escape) bytes[p++] = APOSTROPHE
   // Plain ASCII here (the common case); anything else through writeUtf8.
-  const n = text.length
-  let i = 0
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i)
-    if (c >= 0x80 || !PLAIN_CSV[c]) break
-    bytes[p++] = c
-  }
-  if (i === n) return p
+  const i = copyPlainAscii(bytes, p, text)
+  p += i
+  if (i === text.length) return p
   p = writeUtf8(bytes, p, text, CSV_UNQUOTED, i)
   if (p >= 0) return p
   // It needs quotes: write it again, quoted.
