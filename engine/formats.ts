@@ -95,15 +95,25 @@ const EXACT_LIMIT = 2 ** 52
 export function numberText(value: number): string {
   if (Number.isInteger(value)) return String(value)
   const magnitude = value < 0 ? -value : value
+  const d = exactDecimals(magnitude)
+  if (d === 0) return String(value)
+  const scale = POW10[d]!
+  const k = Math.round(magnitude * scale)
+  const fraction = k % scale
+  return `${value < 0 ? '-' : ''}${(k - fraction) / scale}.${FRACTION_DIGITS[d]![fraction]}`
+}
+
+/**
+ * The fewest decimals d (1 to 4) for which a non-integer `magnitude` is the double nearest k / 10^d
+ * with k < 2^52 (then that decimal, trimmed, is its shortest text); 0 when there is none.
+ */
+function exactDecimals(magnitude: number): number {
   for (let d = 1; d < POW10.length; d++) {
     const scale = POW10[d]!
     const k = Math.round(magnitude * scale)
-    if (k / scale !== magnitude) continue
-    if (k >= EXACT_LIMIT) break
-    const fraction = k % scale
-    return `${value < 0 ? '-' : ''}${(k - fraction) / scale}.${FRACTION_DIGITS[d]![fraction]}`
+    if (k / scale === magnitude) return k < EXACT_LIMIT ? d : 0
   }
-  return String(value)
+  return 0
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null is an empty field. */
@@ -287,19 +297,16 @@ function putNumber(bytes: Uint8Array, p: number, value: number): number {
     if (negative) bytes[p++] = 45
     return putDigits(bytes, p, magnitude)
   }
-  for (let d = 1; d < POW10.length; d++) {
-    const scale = POW10[d]!
-    const k = Math.round(magnitude * scale)
-    if (k / scale !== magnitude) continue
-    if (k >= EXACT_LIMIT) break
-    const fraction = k % scale
-    if (negative) bytes[p++] = 45
-    p = putDigits(bytes, p, (k - fraction) / scale)
-    bytes[p] = 46 // .
-    writeDigitsBefore(bytes, p + 1 + d, fraction, d)
-    return p + 1 + d
-  }
-  return putAscii(bytes, p, String(value))
+  const d = exactDecimals(magnitude)
+  if (d === 0) return putAscii(bytes, p, String(value))
+  const scale = POW10[d]!
+  const k = Math.round(magnitude * scale)
+  const fraction = k % scale
+  if (negative) bytes[p++] = 45
+  p = putDigits(bytes, p, (k - fraction) / scale)
+  bytes[p] = 46 // .
+  writeDigitsBefore(bytes, p + 1 + d, fraction, d)
+  return p + 1 + d
 }
 
 /** Writes `YYYY-MM-DDTHH:mm:ss.SSSZ` of an instant, as isoString writes it; -1 outside years 0 to 9999. */
