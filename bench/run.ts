@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: end-to-end speed of the job path the API uses (POST /generate on the built server,
- * until GET /jobs/:id says done), beside the plain approach (faker calls per row streamed through
- * csv-stringify) for the same customers columns, in the same run on the same machine. Each run gets
- * a fresh process, so its peak RSS (the kernel's VmHWM, worker threads included) is its own.
+ * until the job's event stream, GET /jobs/:id/events, says done), beside the plain approach (faker
+ * calls per row streamed through csv-stringify) for the same customers columns, in the same run on
+ * the same machine. Each run gets a fresh process, so its peak RSS (the kernel's VmHWM, worker
+ * threads included) is its own.
  *
  * Then, in a process of its own, fitting: a synthesised CSV of 100,000 rows × 20 columns profiled and
  * fitted as POST /datasets does, and the quality report of 1,000,000 rows generated from the model
@@ -202,7 +203,15 @@ async function fitPhase(): Promise<void> {
   }
 }
 
-/** One job through the built server: submit to done. */
+/** The job's last state from GET /jobs/:id/events (the stream ends once the job has finished). */
+async function finalState(url: string, id: string): Promise<{ status: string; bytes: number | null; error?: string }> {
+  const text = await (await fetch(`${url}/jobs/${id}/events`)).text()
+  const last = text.split('\n').filter(line => line.startsWith('data: ')).pop()
+  if (!last) throw new Error(`job ${id}: no events`)
+  return JSON.parse(last.slice('data: '.length))
+}
+
+/** One job through the built server: submit to done (told by the job's event stream as it happens). */
 async function jobRun(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
   const server = await startBuiltServer(port, { NUXT_DATA_DIR: dataDir, NUXT_MAX_ROWS: '100000000', NUXT_RATE_LIMIT: '0' })
@@ -211,11 +220,7 @@ async function jobRun(label: string, body: Record<string, unknown>, port: number
     const started = performance.now()
     const response = await fetch(`${url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     const { job_id: id } = await response.json() as { job_id: string }
-    let job: { status: string; bytes: number | null; error?: string }
-    do {
-      await new Promise(r => setTimeout(r, 25))
-      job = await (await fetch(`${url}/jobs/${id}`)).json() as typeof job
-    } while (job.status === 'queued' || job.status === 'running')
+    const job = await finalState(url, id)
     const seconds = (performance.now() - started) / 1000
     if (job.status !== 'done') throw new Error(`${label}: job ${job.status} ${job.error ?? ''}`)
     return { run: label, rows: Number(body.rows), seconds, bytes: job.bytes ?? 0, peakRssMb: peakRssMb(server.process.pid!) }

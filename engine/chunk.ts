@@ -54,6 +54,9 @@ const SAMPLE_SALT = 0x5eed5a11
 /** Over-sampling factor: chunks send a few more candidates than needed, the merge keeps the lowest. */
 const SAMPLE_SLACK = 1.25
 
+/** Kinds whose values are never null: their cells are null only by the column's null rate. */
+const NEVER_NULL = new Set<DatasetSchema['columns'][number]['kind']>(['sequence', 'uuid', 'pattern', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'empirical'])
+
 /** Formats whose encoders take ISO 8601 UTC instants as epoch ms: their cells skip making the text. */
 const DEFERS_INSTANTS = new Set<Format>(['csv', 'parquet'])
 
@@ -78,6 +81,8 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   // drew, read from the column's table), booleans as [true, false].
   const categorical = columns.flatMap((column, i) => (column.kind === 'categorical' ? [{ i, table: compiled.tables[i]! }] : []))
   const booleans = columns.flatMap((column, i) => (column.kind === 'boolean' ? [i] : []))
+  // Nulls are counted only where there can be some.
+  const nullable = Int32Array.from(columns.flatMap((column, i) => (column.null_rate > 0 || !NEVER_NULL.has(column.kind) ? [i] : [])))
   const { outputIndex } = compiled
   // Cells of deferred instants hold epoch ms: made into text for the rows that leave the chunk as values.
   const deferred = DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable.flatMap((text, i) => (text ? [{ i, text }] : [])) : []
@@ -105,7 +110,7 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
     const chunk = format.newChunk(recycled)
     for (let row = start; row < start + count; row++) {
       compiled.fillRow(rng, row, cells)
-      for (let i = 0; i < cells.length; i++) if (cells[i] === null) nulls[i]!++
+      for (let k = 0; k < nullable.length; k++) if (cells[nullable[k]!] === null) nulls[nullable[k]!]!++
       for (const i of booleans) {
         const value = cells[i]
         if (value !== null) counts[i]![value ? 0 : 1]!++

@@ -43,8 +43,15 @@ interface Pending {
 
 interface Slot {
   worker: Worker
-  busy?: Pending
+  /** Requests sent to this worker and not answered yet, oldest first (a worker answers in order). */
+  sent: Pending[]
 }
+
+/**
+ * Requests a worker holds at once: the one it runs and the next, so it starts the next as soon as it
+ * answers instead of waiting for this thread to hear of it and send more.
+ */
+const REQUESTS_PER_WORKER = 2
 
 export class WorkerPool {
   readonly size: number
@@ -59,18 +66,15 @@ export class WorkerPool {
   }
 
   private spawn(file: string | URL): Slot {
-    const slot: Slot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }) }
+    const slot: Slot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }), sent: [] }
     slot.worker.on('message', (reply: WorkerReply) => {
-      const busy = slot.busy
-      slot.busy = undefined
-      if (reply.ok) busy?.resolve(reply.result)
-      else busy?.reject(new Error(reply.message))
+      const answered = slot.sent.shift()
+      if (reply.ok) answered?.resolve(reply.result)
+      else answered?.reject(new Error(reply.message))
       this.dispatch()
     })
     const fail = (error: Error) => {
-      const busy = slot.busy
-      slot.busy = undefined
-      busy?.reject(error)
+      for (const lost of slot.sent.splice(0)) lost.reject(error)
       if (this.closed) return
       // A dead worker is replaced so the pool keeps its size.
       const index = this.slots.indexOf(slot)
@@ -131,13 +135,16 @@ export class WorkerPool {
     return this.request({ type: 'quality', path, profile, sample })
   }
 
+  /** Sends queued requests to the workers holding the fewest. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue
-      const next = this.queue.shift()
-      if (!next) return
-      slot.busy = next
-      slot.worker.postMessage(next.request, next.transfer)
+    for (let held = 0; held < REQUESTS_PER_WORKER; held++) {
+      for (const slot of this.slots) {
+        if (slot.sent.length > held) continue
+        const next = this.queue.shift()
+        if (!next) return
+        slot.sent.push(next)
+        slot.worker.postMessage(next.request, next.transfer)
+      }
     }
   }
 
@@ -146,7 +153,7 @@ export class WorkerPool {
     this.closed = true
     const closedError = new Error('worker pool is closed')
     for (const waiting of this.queue.splice(0)) waiting.reject(closedError)
-    for (const slot of this.slots) slot.busy?.reject(closedError)
+    for (const slot of this.slots) for (const sent of slot.sent.splice(0)) sent.reject(closedError)
     await Promise.all(this.slots.map(slot => slot.worker.terminate()))
   }
 }

@@ -29,6 +29,9 @@ export function rowHash(seedLo: number, seedHi: number, row: number, salt: numbe
   return h / TWO_32
 }
 
+/** Rounds run after seeding a row's state (sfc32's author runs 12 for raw seeds; ours are hashed). */
+const SETUP_ROUNDS = 4
+
 /**
  * sfc32 (Chris Doty-Humphrey's small fast counting generator, 128-bit state), re-positioned per row.
  * Not cryptographic; fast, and passes PractRand far beyond what a dataset draws.
@@ -43,14 +46,19 @@ export class RowRandom {
     ;[this.seedLo, this.seedHi] = seedWords(seed)
   }
 
-  /** Starts row `row`'s own stream. */
+  /**
+   * Starts row `row`'s own stream: the state is hashed from (seed, row) with full-avalanche mixes, so
+   * neighbouring rows start far apart, then a few rounds decorrelate it further.
+   */
   setRow(row: number): void {
     const s = this.state
-    s[0] = this.seedLo ^ 0x9e3779b9
-    s[1] = this.seedHi ^ 0x243f6a88
-    s[2] = row >>> 0
-    s[3] = Math.floor(row / TWO_32) ^ 0xb7e15162
-    for (let i = 0; i < 12; i++) this.next32()
+    const a = mix32((row >>> 0) ^ this.seedLo ^ 0x9e3779b9)
+    const b = mix32(a ^ Math.floor(row / TWO_32) ^ this.seedHi ^ 0x243f6a88)
+    s[0] = a
+    s[1] = b
+    s[2] = mix32(b ^ 0xb7e15162)
+    s[3] = 1
+    for (let i = 0; i < SETUP_ROUNDS; i++) this.next32()
   }
 
   /** The next 32 random bits as an unsigned integer. */

@@ -94,8 +94,15 @@ catch {
   // Not Linux, or not allowed: run at the process's priority.
 }
 
+/**
+ * Requests are handled one after the other, and answered in the order they came: the pool sends a
+ * worker its next request before the current one is answered (engine/pool.ts) and matches answers
+ * to requests by that order. The default locale is loaded first, before a request needs it.
+ */
+let previous: Promise<unknown> = loadLocale('en')
+
 parentPort!.on('message', (request: WorkerRequest) => {
-  handle(request).then(
+  previous = previous.then(() => handle(request)).then(
     ({ result, transfer }) => parentPort!.postMessage({ ok: true, result } satisfies WorkerReply, transfer),
     error => parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
   )

@@ -117,6 +117,8 @@ export class JobRunner {
    * it left queued or running (oldest first) ahead of any submitted since this process started.
    */
   async start(): Promise<void> {
+    // The shipped templates are read and validated now rather than by the first request that names one.
+    getTemplates().catch(error => console.error('[templates]', error))
     try {
       await quarantineUnreadableJobs()
       await quarantineUnreadableDatasets()

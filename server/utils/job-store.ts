@@ -2,6 +2,7 @@
  * The job store: job metadata in unstorage (atomic filesystem driver under `<dataDir>/jobs`). Nothing
  * is cached in memory: every read sees what is on disk.
  */
+import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { storedJobRecordSchema, type Job, type JobRecord } from '#shared/schema'
 
@@ -19,9 +20,19 @@ function jobStorage() {
 
 const keyOf = (id: string) => `${id}.json`
 
+/** Tells listeners (GET /jobs/:id/events) that a job's record was written or removed, by its id. */
+const changes = new EventEmitter().setMaxListeners(0)
+
+/** Calls `listener` after each write or removal of job `id`'s record; returns the unsubscribe function. */
+export function onJobChange(id: string, listener: () => void): () => void {
+  changes.on(id, listener)
+  return () => changes.off(id, listener)
+}
+
 /** Saves a job record (create or replace). */
 export async function saveJob(job: JobRecord): Promise<void> {
   await jobStorage().setItem(keyOf(job.job_id), job)
+  changes.emit(job.job_id)
 }
 
 /** One job, or null when unknown (or unreadable). */
@@ -52,6 +63,7 @@ export function newestFirst(a: Pick<Job, 'created_at' | 'job_id'>, b: Pick<Job, 
 /** Removes a job's record. */
 export async function removeJob(id: string): Promise<void> {
   await jobStorage().removeItem(keyOf(id))
+  changes.emit(id)
 }
 
 /**

@@ -65,6 +65,7 @@ describe('GET /jobs/:id/events', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toContain('text/event-stream')
     const text = await response.text()
+    const ended = Date.now()
     const jobs = text.split('\n').filter(line => line.startsWith('data: ')).map(line => JSON.parse(line.slice(6)) as Job)
     expect(jobs.length).toBeGreaterThan(1)
     expect(jobs.every(job => job.job_id === id)).toBe(true)
@@ -72,7 +73,11 @@ describe('GET /jobs/:id/events', () => {
     // Progress only moves forward.
     const written = jobs.map(job => job.rows_written)
     expect(written).toEqual([...written].sort((a, b) => a - b))
-    expect(await waitForJob(id)).toMatchObject({ status: 'done' })
+    const done = await waitForJob(id)
+    expect(done).toMatchObject({ status: 'done' })
+    // Each write of the record is pushed as it happens: the last message does not wait for the
+    // stream's periodic read (every 5 s).
+    expect(ended - Date.parse(done.finished_at!)).toBeLessThan(2000)
     expect((await fetch('/jobs/0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d/events')).status).toBe(404)
   })
 })

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { getPriority } from 'node:os'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { getPriority, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { WORKER_NICE, WorkerPool } from '~~/engine/pool'
 
@@ -28,5 +29,30 @@ describe.runIf(process.platform === 'linux')('worker threads yield the CPU to th
     await Promise.all([1, 2].map(() => pool.check({ locale: 'en', columns: [{ name: 'a', kind: 'uuid', null_rate: 0, unique: false, hidden: false }] }, 10, 1)))
     expect(threadNices().filter(n => n === WORKER_NICE).length - before).toBe(2)
     expect(getPriority()).toBe(priority)
+  })
+})
+
+describe('a worker holding two requests', () => {
+  it('answers each with its own result, in the order they were sent', async () => {
+    const pool = new WorkerPool({ size: 1 })
+    const dir = mkdtempSync(join(tmpdir(), 'sdaas-pool-'))
+    try {
+      const path = join(dir, 'small.csv')
+      writeFileSync(path, 'a,b\n1,x\n2,y\n3,x\n4,y\n5,x\n')
+      const schema = { locale: 'en', columns: [{ name: 'a', kind: 'uuid' as const, null_rate: 0, unique: false, hidden: false }] }
+      // The profile reads a file (its answer waits on I/O) while the check behind it is ready at once.
+      const [profiled, issues, unknown] = await Promise.all([
+        pool.profile(path),
+        pool.check(schema, 10, 1),
+        pool.check({ ...schema, columns: [{ name: 'b', kind: 'faker' as const, method: 'no.suchMethod', null_rate: 0, unique: false, hidden: false }] }, 10, 1),
+      ])
+      expect(profiled).toMatchObject({ ok: true, profile: { rows: 5 } })
+      expect(issues).toEqual([])
+      expect(unknown).toEqual([expect.objectContaining({ path: ['schema', 'columns', 0, 'method'] })])
+    }
+    finally {
+      await pool.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

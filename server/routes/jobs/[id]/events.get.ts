@@ -1,11 +1,12 @@
 /**
  * GET /jobs/:id/events — the job as server-sent events: one `data:` message with the job (as GET
- * /jobs/:id shows it) now and whenever it changes, read from the job store every half second; the
- * stream ends after the message with a final status.
+ * /jobs/:id shows it) now and whenever it changes, read from the job store as soon as its record is
+ * written (and every few seconds in any case); the stream ends after the message with a final status.
  */
 import { idParamsSchema, type Job } from '#shared/schema'
 
-const INTERVAL_MS = 500
+/** Reads between writes: a safety net only, every write of the record triggers a read. */
+const INTERVAL_MS = 5000
 
 export default defineEventHandler(async (event) => {
   const { id } = validParams(event, idParamsSchema)
@@ -14,6 +15,9 @@ export default defineEventHandler(async (event) => {
   let last = ''
   let timer: ReturnType<typeof setTimeout> | undefined
   let closed = false
+  /** A read is running, and another write came meanwhile: read again after it. */
+  let reading = false
+  let again = false
   const tick = async () => {
     const record = await getJob(id)
     if (closed) return
@@ -26,10 +30,27 @@ export default defineEventHandler(async (event) => {
     else await stream.close()
   }
   // A failed read ends the stream; the client falls back to polling GET /jobs/:id.
-  const run = () => void tick().catch(() => stream.close())
+  const run = (): void => {
+    if (closed) return
+    if (reading) {
+      again = true
+      return
+    }
+    reading = true
+    clearTimeout(timer)
+    void tick().catch(() => stream.close()).finally(() => {
+      reading = false
+      if (again) {
+        again = false
+        run()
+      }
+    })
+  }
+  const unsubscribe = onJobChange(id, run)
   stream.onClosed(() => {
     closed = true
     clearTimeout(timer)
+    unsubscribe()
   })
   run()
   return stream.send()
