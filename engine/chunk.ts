@@ -3,8 +3,8 @@
  * row range give the same result in any thread, which is what makes the output deterministic.
  */
 import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
-import { compileSchema, type CompiledSchema } from './columns.ts'
-import { fileFormat, type FileFormat } from './formats.ts'
+import { compileSchema, type CompiledSchema, type ValueTable } from './columns.ts'
+import { fileFormat, type ChunkEncoder, type FileFormat } from './formats.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { RowRandom, rowHash, seedWords } from './random.ts'
 
@@ -104,27 +104,63 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
       if (column.kind === 'categorical') counts[i] = new Array<number>(column.categories.length).fill(0)
       else if (column.kind === 'boolean') counts[i] = [0, 0]
     })
-    const sample: SampledRow[] = []
-    const preview: CellValue[][] = []
-    const cells = new Array<CellValue>(columns.length)
-    const chunk = format.newChunk(recycled)
-    for (let row = start; row < start + count; row++) {
-      compiled.fillRow(rng, row, cells)
-      for (let k = 0; k < nullable.length; k++) if (cells[nullable[k]!] === null) nulls[nullable[k]!]!++
-      for (const i of booleans) {
-        const value = cells[i]
-        if (value !== null) counts[i]![value ? 0 : 1]!++
-      }
-      for (const { i, table } of categorical) if (cells[i] !== null) counts[i]![table.code()]!++
-      chunk.add(cells, row)
-      const priority = rowHash(seedLo, seedHi, row, SAMPLE_SALT)
-      if (priority < threshold) sample.push({ row, priority, cells: values(cells) })
-      if (row < spec.previewRows) {
-        const copy = values(cells)
-        preview.push(outputIndex.map(i => copy[i]!))
-      }
+    const run: ChunkRun = {
+      compiled, rng, seedLo, seedHi, threshold, previewRows: spec.previewRows, outputIndex, values,
+      nullable, booleans, categorical, nulls, counts, sample: [], preview: [],
+      cells: new Array<CellValue>(columns.length), encoder: format.newChunk(recycled),
     }
-    const { bytes, meta } = chunk.finish()
-    return { start, count, bytes, meta, nulls, counts, sample, preview }
+    addRows(run, start, count)
+    const { bytes, meta } = run.encoder.finish()
+    return { start, count, bytes, meta, nulls, counts, sample: run.sample, preview: run.preview }
+  }
+}
+
+/** A chunk being made: the run's compiled schema and what the chunk collects. */
+interface ChunkRun {
+  compiled: CompiledSchema
+  rng: RowRandom
+  seedLo: number
+  seedHi: number
+  /** Rows whose priority is below it are sample candidates. */
+  threshold: number
+  previewRows: number
+  outputIndex: number[]
+  /** A row's cells as output values (deferred ones made into text). */
+  values: (cells: CellValue[]) => CellValue[]
+  nullable: Int32Array
+  booleans: number[]
+  categorical: { i: number; table: ValueTable }[]
+  nulls: number[]
+  counts: Record<number, number[]>
+  sample: SampledRow[]
+  preview: CellValue[][]
+  cells: CellValue[]
+  encoder: ChunkEncoder
+}
+
+/**
+ * Makes, encodes and summarises rows [start, start + count) of a chunk. One function for every chunk
+ * of every run (not a closure per run), so V8 optimises it once and keeps it optimised across jobs.
+ */
+function addRows(run: ChunkRun, start: number, count: number): void {
+  const { compiled, rng, cells, nullable, nulls, booleans, counts, categorical, encoder, seedLo, seedHi, threshold, previewRows } = run
+  for (let row = start; row < start + count; row++) {
+    compiled.fillRow(rng, row, cells)
+    for (let k = 0; k < nullable.length; k++) if (cells[nullable[k]!] === null) nulls[nullable[k]!]!++
+    for (let k = 0; k < booleans.length; k++) {
+      const value = cells[booleans[k]!]
+      if (value !== null) counts[booleans[k]!]![value ? 0 : 1]!++
+    }
+    for (let k = 0; k < categorical.length; k++) {
+      const { i, table } = categorical[k]!
+      if (cells[i] !== null) counts[i]![table.code]!++
+    }
+    encoder.add(cells, row)
+    const priority = rowHash(seedLo, seedHi, row, SAMPLE_SALT)
+    if (priority < threshold) run.sample.push({ row, priority, cells: run.values(cells) })
+    if (row < previewRows) {
+      const copy = run.values(cells)
+      run.preview.push(run.outputIndex.map(i => copy[i]!))
+    }
   }
 }

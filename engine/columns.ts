@@ -10,7 +10,7 @@ import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFor
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
-import { fastFakerMethods, type FastMethod, type PartsSource } from './fast-faker.ts'
+import { fastFakerMethods, ValueTable, type FastMethod, type PartsSource } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
 import { RowRandom, seedWords } from './random.ts'
 
@@ -226,11 +226,7 @@ interface DeferredInstant {
   defer(): void
 }
 
-/** A fixed list a column's values come from, and which entry the sampler drew last. */
-export interface ValueTable {
-  readonly values: readonly CellValue[]
-  code(): number
-}
+export { ValueTable }
 
 function valueSpace(spec: ValueSpec): number | undefined {
   switch (spec.kind) {
@@ -273,8 +269,8 @@ function uniqueSampler(spec: ValueSpec, ctx: Context, columnIndex: number, at: P
     }
     case 'categorical': {
       const values = spec.categories.map(c => c.value)
-      let last = -1
-      return { sampler: s => values[last = perm.at(s.row)]!, references: [], type: categoricalType(values), table: { values, code: () => last } }
+      const table = new ValueTable(values)
+      return { sampler: s => values[table.code = perm.at(s.row)]!, references: [], type: categoricalType(values), table }
     }
     case 'pattern': {
       const parts = parsePattern(spec.pattern)
@@ -381,7 +377,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       let acc = 0
       const cumulative = Float64Array.from(spec.categories, c => (acc += c.weight / total))
       const last = values.length - 1
-      let drawn = -1
+      const table = new ValueTable(values)
       return {
         sampler: (s) => {
           const u = uniform(s)
@@ -392,12 +388,12 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
             if (u < cumulative[mid]!) b = mid
             else a = mid + 1
           }
-          drawn = a
+          table.code = a
           return values[a]!
         },
         references: [],
         type: categoricalType(values),
-        table: { values, code: () => drawn },
+        table,
       }
     }
     case 'datetime':
@@ -449,7 +445,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
           }
           const value = s.cells[slot]
           if (table) {
-            const code = table.code()
+            const code = table.code
             if (code >= 0 && table.values[code] === value) return filtered![code]!
           }
           return text(value)
@@ -654,7 +650,7 @@ export interface CompiledSchema {
   readonly types: OutputType[]
   /**
    * Per column (schema order), the list its values come from when it has one: after `fillRow`,
-   * `code()` is the index of the row's value in it (when the cell is not null).
+   * `code` is the index of the row's value in it (when the cell is not null).
    */
   readonly tables: (ValueTable | undefined)[]
   /**

@@ -7,18 +7,24 @@
  * have the shape the algorithm expects; anything else goes through faker itself.
  */
 import type { Faker } from '@faker-js/faker'
+import type { CellValue } from '../shared/schema.ts'
 import type { RowRandom } from './random.ts'
 
 type Pick = () => string
 
 /**
- * The fixed list most values of a fast method are entries of: after a call, `code()` is the index in
- * `values` of the value it returned, or -1 when that value was built otherwise (a double-barrelled
- * name). Lets callers precompute per-entry work (filters) instead of repeating it per value.
+ * The fixed list a sampler's values are entries of (a column's categories, a faker name list): after
+ * a draw, `code` is the index in `values` of the value it returned, or -1 when that value was built
+ * otherwise (a double-barrelled name). Lets callers precompute per-entry work (filters, encodings)
+ * instead of repeating it per value. A class with a field rather than a function per list, so that
+ * reading it is a load the same code does for every list.
  */
-export interface ValueTable {
-  readonly values: readonly string[]
-  code(): number
+export class ValueTable<T extends CellValue = CellValue> {
+  code = -1
+  readonly values: readonly T[]
+  constructor(values: readonly T[]) {
+    this.values = values
+  }
 }
 
 /**
@@ -30,7 +36,7 @@ export interface PartsSource {
   parts(): readonly string[]
 }
 
-export type FastMethod = Pick & { table?: ValueTable; pieces?: PartsSource }
+export type FastMethod = Pick & { table?: ValueTable<string>; pieces?: PartsSource }
 type SexLists<T> = { generic?: T[]; female?: T[]; male?: T[] }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'string')
@@ -107,9 +113,9 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
       for (let k = 0; k < list.length; k++) weights[offset + k]! += share / list.length
     }
     const draw = aliasSampler(weights)
-    let last = -1
-    const pick = () => values[last = draw(rng().next())]!
-    return Object.assign(pick, { table: { values, code: () => last } })
+    const table = new ValueTable(values)
+    const pick = () => values[table.code = draw(rng().next())]!
+    return Object.assign(pick, { table })
   }
 
   const definitions = faker.rawDefinitions as Record<string, Record<string, unknown> | undefined>
@@ -187,14 +193,14 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
         }
       }
       const draw = aliasSampler(weights)
-      let last = -1
+      const table = new ValueTable(values)
       const lastName = () => {
         const outcome = draw(rng().next())
-        if (outcome < values.length) return values[last = outcome]!
-        last = -1
+        if (outcome < values.length) return values[table.code = outcome]!
+        table.code = -1
         return built[outcome - values.length]!()
       }
-      methods.set('person.lastName', Object.assign(lastName, { table: { values, code: () => last } }))
+      methods.set('person.lastName', Object.assign(lastName, { table }))
     }
   }
   else if (lastNames && [lastNames.generic, lastNames.female, lastNames.male].some(l => l !== undefined) && [lastNames.generic, lastNames.female, lastNames.male].every(l => l === undefined || isStringList(l))) {

@@ -376,114 +376,158 @@ function encodeTable(source: ValueTable, escapeFormulas: boolean): EncodedTable 
   return { source, bytes: sink.bytes, start }
 }
 
+/** What a CSV file's chunks share: its columns and how each is written. */
+interface CsvLayout {
+  width: number
+  outputIndex: number[]
+  escapeFormulas: boolean
+  /** Per output column: its list's entries encoded once, when its values come from a list. */
+  tables: (EncodedTable | undefined)[]
+  instants: (((ms: number) => string) | undefined)[]
+  pieces: (PartsSource | undefined)[]
+  /** Room for a row's scalar fields, separators and line end; strings make room of their own. */
+  rowRoom: number
+}
+
 /**
- * Rows of CSV written straight into bytes, field by field: no per-row strings to build and encode.
- * Values drawn from a list are copied from the list's pre-encoded entries, deferred ISO instants are
- * written from their epoch ms, concatenations from their pieces.
+ * One chunk of CSV rows written straight into bytes, field by field: no per-row strings to build and
+ * encode. Values drawn from a list are copied from the list's pre-encoded entries, deferred ISO
+ * instants are written from their epoch ms, concatenations from their pieces. A class, so that every
+ * chunk of every file calls the same `add` (V8 optimises it once, and it stays optimised).
  */
+class CsvChunk implements ChunkEncoder {
+  private readonly width: number
+  private readonly outputIndex: number[]
+  private readonly escapeFormulas: boolean
+  private readonly tables: (EncodedTable | undefined)[]
+  private readonly instants: (((ms: number) => string) | undefined)[]
+  private readonly pieces: (PartsSource | undefined)[]
+  private readonly rowRoom: number
+  private readonly sink: ByteSink
+  rows = 0
+
+  constructor(layout: CsvLayout, capacity: number, recycled?: ArrayBuffer) {
+    this.width = layout.width
+    this.outputIndex = layout.outputIndex
+    this.escapeFormulas = layout.escapeFormulas
+    this.tables = layout.tables
+    this.instants = layout.instants
+    this.pieces = layout.pieces
+    this.rowRoom = layout.rowRoom
+    this.sink = new ByteSink(capacity, recycled)
+  }
+
+  add(cells: CellValue[]): void {
+    const sink = this.sink
+    let bytes = sink.bytes
+    let p = sink.length
+    if (p + this.rowRoom > bytes.length) bytes = sink.reserve(this.rowRoom)
+    for (let k = 0; k < this.width; k++) {
+      if (k > 0) bytes[p++] = COMMA
+      const value = cells[this.outputIndex[k]!] as CellValue | undefined
+      if (value === undefined) {
+        // A deferred text (CompiledSchema.deferTexts): written from its pieces.
+        const parts = this.pieces[k]!.parts()
+        let length = 0
+        for (let j = 0; j < parts.length; j++) length += parts[j]!.length
+        if (p + 3 * length + 3 + this.rowRoom > bytes.length) {
+          sink.length = p
+          bytes = sink.reserve(3 * length + 3 + this.rowRoom)
+        }
+        const end = length > 0 ? putCsvPieces(bytes, p, parts, this.escapeFormulas) : -1
+        p = end >= 0 ? end : putCsvText(bytes, p, parts.join(''), this.escapeFormulas)
+        continue
+      }
+      if (value === null) {
+        // With a single column, an empty field would be a blank line, which many readers skip.
+        if (this.width === 1) {
+          bytes[p++] = QUOTE
+          bytes[p++] = QUOTE
+        }
+        continue
+      }
+      const table = this.tables[k]
+      if (table !== undefined) {
+        const code = table.source.code
+        if (code >= 0 && table.source.values[code] === value) {
+          const from = table.start[code]!
+          const to = table.start[code + 1]!
+          if (p + to - from + this.rowRoom > bytes.length) {
+            sink.length = p
+            bytes = sink.reserve(to - from + this.rowRoom)
+          }
+          const entries = table.bytes
+          for (let b = from; b < to; b++) bytes[p++] = entries[b]!
+          continue
+        }
+      }
+      let text: string
+      if (typeof value === 'string') text = value
+      else {
+        const instant = this.instants[k]
+        if (instant === undefined || typeof value !== 'number') {
+          p = putCsvValue(bytes, p, value, this.escapeFormulas)
+          continue
+        }
+        const end = putIso(bytes, p, value)
+        if (end >= 0) {
+          p = end
+          continue
+        }
+        text = instant(value)
+      }
+      if (p + textRoom(text) + this.rowRoom > bytes.length) {
+        sink.length = p
+        bytes = sink.reserve(textRoom(text) + this.rowRoom)
+      }
+      const source = this.pieces[k]
+      if (source !== undefined && source.text() === text) {
+        const end = text.length > 0 ? putCsvPieces(bytes, p, source.parts(), this.escapeFormulas) : -1
+        if (end >= 0) {
+          p = end
+          continue
+        }
+      }
+      p = putCsvText(bytes, p, text, this.escapeFormulas)
+    }
+    bytes[p++] = NEWLINE
+    sink.length = p
+    this.rows++
+  }
+
+  finish(): { bytes: Uint8Array } {
+    return { bytes: this.rows ? this.sink.bytes.subarray(0, this.sink.length) : EMPTY }
+  }
+
+  /** Bytes per row written so far. */
+  get bytesPerRow(): number {
+    return this.sink.length / this.rows
+  }
+}
+
 function csvFormat(names: string[], outputIndex: number[], options: FormatOptions): FileFormat {
   const width = outputIndex.length
   const escapeFormulas = Boolean(options.escapeFormulas)
-  const tableSources = outputIndex.map(i => options.tables?.[i])
-  let tables: (EncodedTable | undefined)[] | undefined
-  const instants = outputIndex.map(i => options.instants?.[i])
-  const pieces = outputIndex.map(i => options.pieces?.[i])
-  // Room for a row's scalar fields, separators and line end; strings make room of their own.
-  const rowRoom = width * (MAX_SCALAR_BYTES + 1) + 2
+  let layout: CsvLayout | undefined
   let bytesPerRow = 128
+  let last: CsvChunk | undefined
   return {
     header: bytesOf(`${names.map(n => csvField(n)).join(',')}\n`),
     separator: EMPTY,
     footer: () => EMPTY,
     newChunk(recycled) {
-      let sink: ByteSink | undefined
-      let rows = 0
-      return {
-        add(cells) {
-          // Sized from the previous chunk (any size gives the same bytes).
-          sink ??= new ByteSink(Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)), recycled)
-          tables ??= tableSources.map(source => source && encodeTable(source, escapeFormulas))
-          let bytes = sink.bytes
-          let p = sink.length
-          if (p + rowRoom > bytes.length) bytes = sink.reserve(rowRoom)
-          for (let k = 0; k < width; k++) {
-            if (k > 0) bytes[p++] = COMMA
-            const value = cells[outputIndex[k]!] as CellValue | undefined
-            if (value === undefined) {
-              // A deferred text (CompiledSchema.deferTexts): written from its pieces.
-              const parts = pieces[k]!.parts()
-              let length = 0
-              for (let j = 0; j < parts.length; j++) length += parts[j]!.length
-              if (p + 3 * length + 3 + rowRoom > bytes.length) {
-                sink.length = p
-                bytes = sink.reserve(3 * length + 3 + rowRoom)
-              }
-              const end = length > 0 ? putCsvPieces(bytes, p, parts, escapeFormulas) : -1
-              p = end >= 0 ? end : putCsvText(bytes, p, parts.join(''), escapeFormulas)
-              continue
-            }
-            if (value === null) {
-              // With a single column, an empty field would be a blank line, which many readers skip.
-              if (width === 1) {
-                bytes[p++] = QUOTE
-                bytes[p++] = QUOTE
-              }
-              continue
-            }
-            const table = tables[k]
-            if (table !== undefined) {
-              const code = table.source.code()
-              if (code >= 0 && table.source.values[code] === value) {
-                const from = table.start[code]!
-                const to = table.start[code + 1]!
-                if (p + to - from + rowRoom > bytes.length) {
-                  sink.length = p
-                  bytes = sink.reserve(to - from + rowRoom)
-                }
-                const entries = table.bytes
-                for (let b = from; b < to; b++) bytes[p++] = entries[b]!
-                continue
-              }
-            }
-            let text: string
-            if (typeof value === 'string') text = value
-            else {
-              const instant = instants[k]
-              if (instant === undefined || typeof value !== 'number') {
-                p = putCsvValue(bytes, p, value, escapeFormulas)
-                continue
-              }
-              const end = putIso(bytes, p, value)
-              if (end >= 0) {
-                p = end
-                continue
-              }
-              text = instant(value)
-            }
-            if (p + textRoom(text) + rowRoom > bytes.length) {
-              sink.length = p
-              bytes = sink.reserve(textRoom(text) + rowRoom)
-            }
-            const source = pieces[k]
-            if (source !== undefined && source.text() === text) {
-              const end = text.length > 0 ? putCsvPieces(bytes, p, source.parts(), escapeFormulas) : -1
-              if (end >= 0) {
-                p = end
-                continue
-              }
-            }
-            p = putCsvText(bytes, p, text, escapeFormulas)
-          }
-          bytes[p++] = NEWLINE
-          sink.length = p
-          rows++
-        },
-        finish() {
-          if (!sink) return { bytes: EMPTY }
-          bytesPerRow = Math.max(16, sink.length / rows)
-          return { bytes: sink.bytes.subarray(0, sink.length) }
-        },
+      // Lists are encoded by the first chunk (the framing, made from the same format, needs none).
+      layout ??= {
+        width, outputIndex, escapeFormulas,
+        tables: outputIndex.map(i => options.tables?.[i] && encodeTable(options.tables[i], escapeFormulas)),
+        instants: outputIndex.map(i => options.instants?.[i]),
+        pieces: outputIndex.map(i => options.pieces?.[i]),
+        rowRoom: width * (MAX_SCALAR_BYTES + 1) + 2,
       }
+      // Sized from the previous chunk (any size gives the same bytes).
+      if (last?.rows) bytesPerRow = Math.max(16, last.bytesPerRow)
+      last = new CsvChunk(layout, Math.max(1 << 16, Math.ceil(bytesPerRow * 1.1 * 20_000)), recycled)
+      return last
     },
   }
 }
@@ -581,7 +625,7 @@ function parquetFormat(names: string[], types: OutputType[], outputIndex: number
             }
             const list = lists[k]
             if (list !== undefined && value !== null) {
-              const code = list.code()
+              const code = list.code
               if (code >= 0 && list.values[code] === value) {
                 const { bytes, start } = entries![k]!
                 builder.addBytes(bytes, start[code]!, start[code + 1]!)

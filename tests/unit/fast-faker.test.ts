@@ -53,7 +53,7 @@ describe('fast faker paths with a value table', () => {
       let fromTable = 0
       for (let i = 0; i < 5000; i++) {
         const value = method()
-        const code = table.code()
+        const code = table.code
         if (code >= 0) {
           expect(table.values[code], name).toBe(value)
           fromTable++
