@@ -34,8 +34,10 @@ export interface SampledRow {
 export interface ChunkResult {
   start: number
   count: number
-  /** The chunk's rows, encoded. */
+  /** The chunk's rows, encoded (gzipped: a gzip member of the separator before them and the rows). */
   bytes: Uint8Array
+  /** Gzipped: the length of what `bytes` decompresses to. */
+  plainBytes?: number
   /** Parquet: the row group's metadata, for the footer. */
   meta?: RowGroupMeta
   /** Nulls per schema column, counted over every row of the chunk. */
@@ -47,6 +49,15 @@ export interface ChunkResult {
   /** Output values of the rows whose index is below `previewRows`. */
   preview: CellValue[][]
 }
+
+/** Level 6 (zlib's default): the usual balance; fixed, since the level changes the bytes. */
+export const GZIP_LEVEL = 6
+
+/**
+ * Rows per gzip member of a gzipped file (unless the format fixes its chunks, as Parquet does): each
+ * chunk is compressed on its own, in the worker that made it, so members end at fixed rows.
+ */
+export const GZIP_MEMBER_ROWS = 20_000
 
 /** Salt for the sample's priorities, so they are independent of the rows' own streams. */
 const SAMPLE_SALT = 0x5eed5a11

@@ -1,17 +1,18 @@
 /**
  * A whole generation run: chunks are made in the worker pool, written to the file strictly in order
- * (so the bytes never depend on scheduling), with a bounded number of chunks in flight, optionally
- * through gzip, to a temporary name renamed when complete. Returns what the evaluator and the
- * preview need.
+ * (so the bytes never depend on scheduling), with a bounded number of chunks in flight, to a
+ * temporary name renamed when complete. Gzip is done by the workers too, each chunk compressed as a
+ * gzip member of its own (a gzip file may be several members one after the other; readers
+ * decompress them as one stream), at fixed row boundaries so the bytes do not depend on the
+ * chunking. Returns what the evaluator and the preview need.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
-import type { Writable } from 'node:stream'
-import { createGzip } from 'node:zlib'
+import { gzipSync } from 'node:zlib'
 import type { CellValue } from '../shared/schema.ts'
-import type { ChunkResult, GenerationSpec, SampledRow } from './chunk.ts'
+import { GZIP_LEVEL, GZIP_MEMBER_ROWS, type ChunkResult, type GenerationSpec, type SampledRow } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import type { WorkerPool } from './pool.ts'
 
@@ -23,7 +24,7 @@ export interface GenerationOptions {
   /** Where the finished file goes; it appears there only once complete. */
   path: string
   chunkRows?: number
-  /** Compress the whole file with gzip. */
+  /** Compress the file with gzip (in members of GZIP_MEMBER_ROWS rows, or the format's fixed chunks). */
   gzip?: boolean
   signal?: AbortSignal
   /** Called after each chunk is written, with the rows written so far. */
@@ -55,36 +56,30 @@ function keepLowest(sample: SampledRow[], size: number): SampledRow[] {
   return sample.slice(0, size)
 }
 
-/** Level 6 (zlib's default): the usual balance; fixed, since the level changes the bytes. */
-const GZIP_LEVEL = 6
-
 /** Generates `spec` into `options.path`. Rejects with the signal's reason when it fires. */
 export async function generateToFile(spec: GenerationSpec, options: GenerationOptions): Promise<GenerationSummary> {
   const { pool, path, signal } = options
   const runId = randomUUID()
   const framing = await pool.framing(runId, spec)
-  const chunkRows = Math.max(1, Math.floor(framing.fixedChunkRows ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
+  const gzip = Boolean(options.gzip)
+  // Gzip members end at fixed rows: their bytes depend on where they end.
+  const chunkRows = Math.max(1, Math.floor(framing.fixedChunkRows ?? (gzip ? GZIP_MEMBER_ROWS : undefined) ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
   const chunkCount = Math.ceil(spec.rows / chunkRows)
   // About two chunks per worker in flight, counted in rows, so large fixed chunks (Parquet) hold less memory.
   const maxInFlight = Math.max(pool.size, Math.floor((pool.size * 2 * DEFAULT_CHUNK_ROWS) / chunkRows))
   const tempPath = `${path}.${runId}.tmp`
   const file = createWriteStream(tempPath)
-  const gzip = options.gzip ? createGzip({ level: GZIP_LEVEL }) : undefined
   let streamError: Error | undefined
+  file.on('error', (error: Error) => { streamError = error })
   const hash = createHash('sha256')
   let bytes = 0
-  const stored = (data: Buffer | Uint8Array) => {
-    hash.update(data)
-    bytes += data.byteLength
-  }
-  for (const stream of [file, gzip]) stream?.on('error', (error: Error) => { streamError = error })
-  if (gzip) {
-    gzip.on('data', stored)
-    gzip.pipe(file)
-  }
-  const sink: Writable = gzip ?? file
-  /** Offset in the (uncompressed) file, for Parquet's footer. */
+  /** Offset in the uncompressed file, for Parquet's footer. */
   let offset = 0
+  /** The bytes around the chunks (header, separators, footer) as stored: a gzip member each when gzipped. */
+  const framed = (data: Uint8Array) => {
+    offset += data.byteLength
+    return gzip && data.byteLength ? gzipSync(data, { level: GZIP_LEVEL }) : data
+  }
   /**
    * Buffers of chunks already written, handed back to the workers to write later chunks into: fresh
    * buffers cost page faults in the workers and garbage collections here.
@@ -93,12 +88,13 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   const write = async (data: Uint8Array, recycle = false) => {
     if (streamError) throw streamError
     if (!data.byteLength) return
-    if (!gzip) stored(data)
-    offset += data.byteLength
+    hash.update(data)
+    bytes += data.byteLength
     // A chunk's own buffer (as workers send them) is free again once the stream is done with it.
-    const own = recycle && data.byteOffset === 0 && data.buffer.byteLength > 8192
+    // Gzipped chunks are not: the workers keep their own buffers to write chunks into.
+    const own = recycle && !gzip && data.byteOffset === 0 && data.buffer.byteLength > 8192
     const done = own ? (error?: Error | null) => { if (!error && spare.length < maxInFlight) spare.push(data.buffer as ArrayBuffer) } : undefined
-    if (!sink.write(data, done)) await once(sink, 'drain', { signal })
+    if (!file.write(data, done)) await once(file, 'drain', { signal })
   }
 
   const summary: GenerationSummary = { rows: spec.rows, bytes: 0, sha256: '', nulls: spec.schema.columns.map(() => 0), counts: {}, sample: [], preview: [] }
@@ -107,13 +103,13 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   const inFlight = new Map<number, Promise<ChunkResult>>()
   const launch = (index: number) => {
     const start = index * chunkRows
-    const promise = pool.run({ runId, spec, start, count: Math.min(chunkRows, spec.rows - start), recycled: spare.pop() })
+    const promise = pool.run({ runId, spec, start, count: Math.min(chunkRows, spec.rows - start), recycled: spare.pop(), gzip })
     promise.catch(() => {}) // awaited in order below; this only keeps an abandoned chunk from being unhandled
     inFlight.set(index, promise)
   }
 
   try {
-    await write(framing.header)
+    await write(framed(framing.header))
     let launched = 0
     for (let index = 0; index < chunkCount; index++) {
       signal?.throwIfAborted()
@@ -121,8 +117,18 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       const chunk = await inFlight.get(index)!
       inFlight.delete(index)
       signal?.throwIfAborted()
-      if (index > 0) await write(framing.separator)
-      chunkMetas.push({ meta: chunk.meta, offset })
+      if (gzip) {
+        // The worker compressed the separator before the chunk with it.
+        if (index > 0) offset += framing.separator.byteLength
+        chunkMetas.push({ meta: chunk.meta, offset })
+        offset += chunk.plainBytes! - (index > 0 ? framing.separator.byteLength : 0)
+      }
+      else {
+        if (index > 0) await write(framing.separator)
+        offset += index > 0 ? framing.separator.byteLength : 0
+        chunkMetas.push({ meta: chunk.meta, offset })
+        offset += chunk.bytes.byteLength
+      }
       await write(chunk.bytes, true)
       chunk.nulls.forEach((n, i) => { summary.nulls[i]! += n })
       addCounts(summary.counts, chunk.counts)
@@ -131,14 +137,13 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       summary.preview.push(...chunk.preview)
       options.onProgress?.(chunk.start + chunk.count)
     }
-    await write(await pool.footer(runId, spec, chunkMetas))
-    sink.end()
+    await write(framed(await pool.footer(runId, spec, chunkMetas)))
+    file.end()
     await once(file, 'close')
     if (streamError) throw streamError
     await rename(tempPath, path)
   }
   catch (error) {
-    gzip?.destroy()
     file.destroy()
     await rm(tempPath, { force: true })
     throw error

@@ -97,8 +97,11 @@ export class WorkerPool {
     })
   }
 
-  /** One chunk of a run's rows; `recycled`, a finished chunk's buffer, moves to the worker to be written into again. */
-  run(task: { runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer }): Promise<ChunkResult> {
+  /**
+   * One chunk of a run's rows; `recycled`, a finished chunk's buffer, moves to the worker to be written
+   * into again; `gzip`: compressed there, as a gzip member (the separator before it included).
+   */
+  run(task: { runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer; gzip?: boolean }): Promise<ChunkResult> {
     return this.request({ type: 'chunk', ...task }, false, task.recycled ? [task.recycled] : undefined)
   }
 

@@ -6,8 +6,9 @@
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
+import { gzipSync } from 'node:zlib'
 import type { CellValue, DatasetSchema } from '../shared/schema.ts'
-import { createChunkGenerator, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
+import { createChunkGenerator, GZIP_LEVEL, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
@@ -18,7 +19,7 @@ import { fitCsv, profileAndFit } from './fit.ts'
 
 /** What the pool asks a worker. */
 export type WorkerRequest =
-  | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer }
+  | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer; gzip?: boolean }
   | { type: 'framing'; runId: string; spec: GenerationSpec }
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
   | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
@@ -36,6 +37,8 @@ export interface Framing {
 export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string }
 
 const MAX_CACHED_RUNS = 8
+/** The buffer the last gzipped chunk was written into before compression, for the next one. */
+let gzipSpare: ArrayBuffer | undefined
 const runs = new Map<string, { generate?: ReturnType<typeof createChunkGenerator>; prepared: ReturnType<typeof prepare> }>()
 
 async function runOf(runId: string, spec: GenerationSpec) {
@@ -76,6 +79,17 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
     case 'chunk': {
       const run = await runOf(request.runId, request.spec)
       run.generate ??= createChunkGenerator(request.spec, run.prepared)
+      if (request.gzip) {
+        // The plain rows are written into this worker's own buffer, compressed, and the buffer kept.
+        const result = run.generate(request.start, request.count, gzipSpare)
+        const separator = request.start > 0 ? run.prepared.format.separator : new Uint8Array(0)
+        const plain = separator.byteLength ? Buffer.concat([separator, result.bytes]) : result.bytes
+        const bytes = gzipSync(plain, { level: GZIP_LEVEL })
+        // Kept only if it is the encoder's own buffer (never Node's shared pool; see below).
+        gzipSpare = result.bytes.byteOffset === 0 && result.bytes.buffer.byteLength > 8192 ? result.bytes.buffer as ArrayBuffer : undefined
+        const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
+        return { result: { ...result, bytes, plainBytes: plain.byteLength }, transfer: own ? [bytes.buffer as ArrayBuffer] : [] }
+      }
       const result = run.generate(request.start, request.count, request.recycled)
       // Chunk encoders return a view at the start of a buffer of their own (never Node's shared
       // pool), so the buffer moves to the main thread instead of being copied.

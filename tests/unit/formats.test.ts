@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '#shared/schema'
-import type { ValueTable } from '~~/engine/columns'
-import type { PartsSource } from '~~/engine/fast-faker'
+import { ValueTable, type PartsSource } from '~~/engine/fast-faker'
 import { isoString } from '~~/engine/datetime'
 import { csvField, fileFormat } from '~~/engine/formats'
 import { RowRandom } from '~~/engine/random'
@@ -86,8 +85,7 @@ describe('CSV chunk encoder', () => {
     const values = ['plain', 'comma, inside', '=SUM(A1)', 'say "hi"', '', 'Zoë', 12.5, true]
     const rng = new RowRandom(11)
     rng.setRow(0)
-    let code = -1
-    const table: ValueTable = { values, code: () => code }
+    const table = new ValueTable(values)
     const rows: CellValue[][] = []
     const expected: CellValue[][] = []
     const codes: number[] = []
@@ -109,7 +107,7 @@ describe('CSV chunk encoder', () => {
         tables: [table, undefined, table],
         instants: [undefined, isoString, undefined],
         before: (row) => {
-          code = codes[row]!
+          table.code = codes[row]!
         },
       })
       expect(Buffer.from(bytes).equals(Buffer.from(expectedCsv(expected, escapeFormulas))), `escapeFormulas ${escapeFormulas}`).toBe(true)
@@ -177,8 +175,7 @@ describe('chunks with deferred instants', () => {
 describe('Parquet chunk encoder', () => {
   it('encodes string columns value by value, list entries from their pre-encoded bytes, exactly as encodeRowGroup does from the values', () => {
     const values = ['plain', 'Zoë', '中文', '😀', 12.5, true, '']
-    let code = -1
-    const table: ValueTable = { values, code: () => code }
+    const table = new ValueTable(values)
     const rng = new RowRandom(8)
     rng.setRow(0)
     const rows: CellValue[][] = []
@@ -193,7 +190,7 @@ describe('Parquet chunk encoder', () => {
     const format = fileFormat('parquet', ['listed', 'text', 'n'], ['string', 'string', 'integer'], [0, 1, 2], { rows: rows.length, tables: [table, undefined, undefined] })
     const chunk = format.newChunk()
     rows.forEach((cells, row) => {
-      code = codes[row]!
+      table.code = codes[row]!
       chunk.add(cells, row)
     })
     const { bytes } = chunk.finish()

@@ -8,7 +8,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Format } from '#shared/schema'
-import type { GenerationSpec } from '~~/engine/chunk'
+import { GZIP_MEMBER_ROWS, type GenerationSpec } from '~~/engine/chunk'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
 import { PARQUET_ROW_GROUP_ROWS } from '~~/engine/formats'
@@ -35,7 +35,7 @@ let fileCount = 0
 const nextPath = (format: Format) => join(dir, `out-${fileCount++}.${format}`)
 
 describe('generateToFile', () => {
-  for (const [format, gzip] of [['csv', false], ['json', false], ['ndjson', false], ['sql', false], ['parquet', false], ['csv', true], ['parquet', true]] as const) {
+  for (const [format, gzip] of [['csv', false], ['json', false], ['ndjson', false], ['sql', false], ['parquet', false], ['csv', true], ['json', true], ['sql', true], ['parquet', true]] as const) {
     it(`${format}${gzip ? ' + gzip' : ''}: same bytes for any worker count and chunk size; another seed differs`, async () => {
       const runs = await Promise.all([
         generateToFile(spec(format), { pool: single, path: nextPath(format), chunkRows: 20_000, gzip }),
@@ -94,6 +94,30 @@ describe('generateToFile', () => {
       expect(compressed.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
       expect(summary.bytes).toBe(compressed.byteLength)
       expect(gunzipSync(compressed)).toEqual(readFileSync(plain))
+    }
+  })
+
+  it('gzips in members of fixed rows, made by the workers: one stream to readers, the same bytes for any chunking', async () => {
+    const rows = 2 * GZIP_MEMBER_ROWS + 3
+    for (const format of ['csv', 'json', 'sql'] as const) {
+      const plain = nextPath(format)
+      await generateToFile(spec(format, { rows }), { pool: triple, path: plain, chunkRows: 4096 })
+      const zipped = [nextPath(format), nextPath(format)]
+      const [a, b] = await Promise.all([
+        generateToFile(spec(format, { rows }), { pool: triple, path: zipped[0]!, chunkRows: 777, gzip: true }),
+        generateToFile(spec(format, { rows }), { pool: single, path: zipped[1]!, gzip: true }),
+      ])
+      expect(a.sha256).toBe(b.sha256)
+      const compressed = readFileSync(zipped[0]!)
+      expect(compressed).toEqual(readFileSync(zipped[1]!))
+      expect(gunzipSync(compressed)).toEqual(readFileSync(plain))
+      // A member per GZIP_MEMBER_ROWS rows, and one for the header and the footer where the format has
+      // them (CSV's column names; JSON's brackets): each starts with the header Node's zlib writes
+      // (magic, deflate, no flags, no time, unix).
+      const memberHeader = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])
+      let members = 0
+      for (let at = compressed.indexOf(memberHeader); at >= 0; at = compressed.indexOf(memberHeader, at + 1)) members++
+      expect(members).toBe(Math.ceil(rows / GZIP_MEMBER_ROWS) + { csv: 1, json: 2, sql: 0 }[format])
     }
   })
 
