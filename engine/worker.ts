@@ -116,8 +116,14 @@ catch {
 let previous: Promise<unknown> = loadLocale('en')
 
 parentPort!.on('message', (request: WorkerRequest) => {
-  previous = previous.then(() => handle(request)).then(
-    ({ result, transfer }) => parentPort!.postMessage({ ok: true, result } satisfies WorkerReply, transfer),
-    error => parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
-  )
+  previous = previous.then(async () => {
+    try {
+      const { result, transfer } = await handle(request)
+      parentPort!.postMessage({ ok: true, result } satisfies WorkerReply, transfer)
+    }
+    catch (error) {
+      // The request failed, or its result could not be sent: either way it gets its one answer.
+      parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply)
+    }
+  })
 })

@@ -119,6 +119,14 @@ describe('generateToFile', () => {
       for (let at = compressed.indexOf(memberHeader); at >= 0; at = compressed.indexOf(memberHeader, at + 1)) members++
       expect(members).toBe(Math.ceil(rows / GZIP_MEMBER_ROWS) + { csv: 1, json: 2, sql: 0 }[format])
     }
+    // Parquet: a member per row group, and the footer's offsets count the uncompressed bytes.
+    const small = schemaOf({ columns: [{ name: 'n', kind: 'integer', min: 0, max: 1000 }, { name: 's', kind: 'categorical', categories: [{ value: 'a' }, { value: 'b' }] }] })
+    const parquetRows = 2 * PARQUET_ROW_GROUP_ROWS + 3
+    const plain = nextPath('parquet')
+    const zipped = nextPath('parquet')
+    await generateToFile(spec('parquet', { schema: small, rows: parquetRows }), { pool: triple, path: plain })
+    await generateToFile(spec('parquet', { schema: small, rows: parquetRows }), { pool: triple, path: zipped, gzip: true })
+    expect(gunzipSync(readFileSync(zipped))).toEqual(readFileSync(plain))
   })
 
   it('writes SQL INSERT statements that SQLite runs, batched by absolute row', async () => {
