@@ -74,8 +74,21 @@ export class WorkerPool {
       this.dispatch()
     })
     const fail = (error: Error) => {
-      for (const lost of slot.sent.splice(0)) lost.reject(error)
-      if (this.closed) return
+      // The first request is the one the worker was running; those behind it never started, and go
+      // to another worker (without the buffers that moved to this one).
+      const [running, ...waiting] = slot.sent.splice(0)
+      running?.reject(error)
+      if (this.closed) {
+        for (const next of waiting) next.reject(error)
+        return
+      }
+      for (const next of waiting.reverse()) {
+        if (next.transfer) {
+          next.transfer = undefined
+          if (next.request.type === 'chunk') next.request = { ...next.request, recycled: undefined }
+        }
+        this.queue.unshift(next)
+      }
       // A dead worker is replaced so the pool keeps its size.
       const index = this.slots.indexOf(slot)
       if (index >= 0) this.slots[index] = this.spawn(file)

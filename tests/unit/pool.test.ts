@@ -56,3 +56,24 @@ describe('a worker holding two requests', () => {
     }
   })
 })
+
+describe('a worker that dies', () => {
+  it('fails the request it was running; the one sent behind it goes to its replacement', async () => {
+    const pool = new WorkerPool({ size: 1, workerFile: new URL('../support/dying-worker.mjs', import.meta.url) })
+    try {
+      const schema = { locale: 'en', columns: [{ name: 'a', kind: 'uuid' as const, null_rate: 0, unique: false, hidden: false }] }
+      const spec = { schema, rows: 10, format: 'csv' as const, seed: 1, sampleSize: 10, previewRows: 0 }
+      const [chunk, issues] = await Promise.allSettled([
+        pool.run({ runId: 'r', spec, start: 0, count: 10, recycled: new ArrayBuffer(16_384) }),
+        pool.check(schema, 10, 1),
+      ])
+      expect(chunk).toMatchObject({ status: 'rejected', reason: { message: 'generator worker exited with code 3' } })
+      expect(issues).toEqual({ status: 'fulfilled', value: [] })
+      // And the pool still works.
+      expect(await pool.check(schema, 10, 1)).toEqual([])
+    }
+    finally {
+      await pool.close()
+    }
+  })
+})
