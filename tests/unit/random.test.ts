@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import jStat from 'jstat'
+import { compileSchema } from '~~/engine/columns'
 import { RowRandom, rowHash, seedWords } from '~~/engine/random'
+import type { CellValue } from '#shared/schema'
+import { schemaOf } from '../support/schemas'
 
 describe('RowRandom', () => {
   it('gives each (seed, row) its own reproducible stream', () => {
@@ -25,6 +28,31 @@ describe('RowRandom', () => {
     low.setRow(0)
     high.setRow(0)
     expect(low.next32()).not.toBe(high.next32())
+  })
+
+  it('gives no two seeds the same row streams at other rows (seed and row are not just XORed)', () => {
+    const draws = (seed: number, row: number) => {
+      const rng = new RowRandom(seed)
+      rng.setRow(row)
+      return Array.from({ length: 4 }, () => rng.next32())
+    }
+    // Seeds 42 and 43 differ in their lowest bit, as rows 0 and 1 do.
+    expect(draws(43, 1)).not.toEqual(draws(42, 0))
+    expect(draws(0, 1000)).not.toEqual(draws(1000, 0))
+    // At the level of a dataset: seed 43's rows are not seed 42's rows in another order.
+    const rowsOf = (seed: number) => {
+      const compiled = compileSchema(schemaOf({ columns: [{ name: 'x', kind: 'float', min: 0, max: 1, decimals: 12 }] }))
+      const rng = new RowRandom(seed)
+      const cells: CellValue[] = [null]
+      return Array.from({ length: 1000 }, (_, row) => {
+        compiled.fillRow(rng, row, cells)
+        return cells[0] as number
+      })
+    }
+    const a = rowsOf(42)
+    const b = new Set(rowsOf(43))
+    // Two independent draws of 1000 values with 12 decimals share none (or by a rare chance a few).
+    expect(a.filter(x => b.has(x)).length).toBeLessThan(5)
   })
 
   it('draws uniformly: chi-square over 20 bins of 100,000 first draws of consecutive rows', () => {
