@@ -52,12 +52,14 @@ export class RowRandom {
    */
   setRow(row: number): void {
     const s = this.state
-    const a = mix32((row >>> 0) ^ this.seedLo ^ 0x9e3779b9)
+    // The row is hashed before the seed joins (row ^ seed alone would give seed s's row r to seed
+    // s ^ d at row r ^ d), and the counter starts at the seed, so no two seeds share a row's state.
+    const a = mix32(mix32((row >>> 0) ^ 0x9e3779b9) ^ this.seedLo)
     const b = mix32(a ^ Math.floor(row / TWO_32) ^ this.seedHi ^ 0x243f6a88)
     s[0] = a
     s[1] = b
     s[2] = mix32(b ^ 0xb7e15162)
-    s[3] = 1
+    s[3] = this.seedLo
     for (let i = 0; i < SETUP_ROUNDS; i++) this.next32()
   }
 
