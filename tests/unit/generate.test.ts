@@ -201,6 +201,21 @@ describe('generateToFile', () => {
     expect(readdirSync(abortDir)).toEqual([])
   })
 
+  it('leaves no temporary file when aborted before the file is even open', async () => {
+    // The temporary file is opened while the run starts; removing it must wait for that open (and
+    // the close that follows), or the file appears after its removal.
+    const abortDir = mkdtempSync(join(tmpdir(), 'sdaas-abort-early-'))
+    for (let i = 0; i < 150; i++) {
+      const controller = new AbortController()
+      controller.abort(new Error('stop'))
+      const run = generateToFile(spec('csv'), { pool: triple, path: join(abortDir, `x${i}.csv`), signal: controller.signal, gzip: i % 2 === 0 })
+      await expect(run).rejects.toThrow('stop')
+    }
+    // Anything still on its way to the disk has arrived.
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(readdirSync(abortDir)).toEqual([])
+  })
+
   it('fails the run, cleanly, when a chunk cannot be generated', async () => {
     const failDir = mkdtempSync(join(tmpdir(), 'sdaas-fail-'))
     // Valid at compile time, fails while generating: faker rejects these arguments.
