@@ -144,7 +144,13 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
     await rename(tempPath, path)
   }
   catch (error) {
-    file.destroy()
+    // The file may still be opening: removed only once the stream has closed it, or it would
+    // appear after its removal.
+    if (!file.closed) {
+      const closed = once(file, 'close').catch(() => {})
+      file.destroy()
+      await closed
+    }
     await rm(tempPath, { force: true })
     throw error
   }
