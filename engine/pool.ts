@@ -43,15 +43,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker
-  /** Requests sent to this worker and not answered yet, oldest first (a worker answers in order). */
-  sent: Pending[]
+  busy?: Pending
 }
-
-/**
- * Requests a worker holds at once: the one it runs and the next, so it starts the next as soon as it
- * answers instead of waiting for this thread to hear of it and send more.
- */
-const REQUESTS_PER_WORKER = 2
 
 export class WorkerPool {
   readonly size: number
@@ -66,29 +59,19 @@ export class WorkerPool {
   }
 
   private spawn(file: string | URL): Slot {
-    const slot: Slot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }), sent: [] }
+    const slot: Slot = { worker: new Worker(file, { resourceLimits: WORKER_LIMITS }) }
     slot.worker.on('message', (reply: WorkerReply) => {
-      const answered = slot.sent.shift()
-      if (reply.ok) answered?.resolve(reply.result)
-      else answered?.reject(new Error(reply.message))
+      const busy = slot.busy
+      slot.busy = undefined
+      if (reply.ok) busy?.resolve(reply.result)
+      else busy?.reject(new Error(reply.message))
       this.dispatch()
     })
     const fail = (error: Error) => {
-      // The first request is the one the worker was running; those behind it never started, and go
-      // to another worker (without the buffers that moved to this one).
-      const [running, ...waiting] = slot.sent.splice(0)
-      running?.reject(error)
-      if (this.closed) {
-        for (const next of waiting) next.reject(error)
-        return
-      }
-      for (const next of waiting.reverse()) {
-        if (next.transfer) {
-          next.transfer = undefined
-          if (next.request.type === 'chunk') next.request = { ...next.request, recycled: undefined }
-        }
-        this.queue.unshift(next)
-      }
+      const busy = slot.busy
+      slot.busy = undefined
+      busy?.reject(error)
+      if (this.closed) return
       // A dead worker is replaced so the pool keeps its size.
       const index = this.slots.indexOf(slot)
       if (index >= 0) this.slots[index] = this.spawn(file)
@@ -151,16 +134,13 @@ export class WorkerPool {
     return this.request({ type: 'quality', path, profile, sample })
   }
 
-  /** Sends queued requests to the workers holding the fewest. */
   private dispatch(): void {
-    for (let held = 0; held < REQUESTS_PER_WORKER; held++) {
-      for (const slot of this.slots) {
-        if (slot.sent.length > held) continue
-        const next = this.queue.shift()
-        if (!next) return
-        slot.sent.push(next)
-        slot.worker.postMessage(next.request, next.transfer)
-      }
+    for (const slot of this.slots) {
+      if (slot.busy) continue
+      const next = this.queue.shift()
+      if (!next) return
+      slot.busy = next
+      slot.worker.postMessage(next.request, next.transfer)
     }
   }
 
@@ -169,7 +149,7 @@ export class WorkerPool {
     this.closed = true
     const closedError = new Error('worker pool is closed')
     for (const waiting of this.queue.splice(0)) waiting.reject(closedError)
-    for (const slot of this.slots) for (const sent of slot.sent.splice(0)) sent.reject(closedError)
+    for (const slot of this.slots) slot.busy?.reject(closedError)
     await Promise.all(this.slots.map(slot => slot.worker.terminate()))
   }
 }

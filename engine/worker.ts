@@ -109,9 +109,9 @@ catch {
 }
 
 /**
- * Requests are handled one after the other, and answered in the order they came: the pool sends a
- * worker its next request before the current one is answered (engine/pool.ts) and matches answers
- * to requests by that order. The default locale is loaded first, before a request needs it.
+ * Requests are handled one after the other, each with exactly one answer (the pool sends a worker its
+ * next request once the last one is answered, engine/pool.ts). The default locale is loaded first,
+ * before a request needs it.
  */
 let previous: Promise<unknown> = loadLocale('en')
 
