@@ -13,16 +13,12 @@ import type { H3Event } from 'h3'
 import { datasetRecordSchema, datasetSchema, type DatasetRecord, type DatasetSchema } from '#shared/schema'
 
 const MOUNT = 'datasets'
-let mountedAt: string | undefined
 
 /** The datasets folder (files and records), created on first use. */
 async function datasetDir(): Promise<string> {
   const dir = join(useDataDir(), 'datasets')
   await mkdir(dir, { recursive: true })
-  if (mountedAt !== dir) {
-    useStorage().mount(MOUNT, atomicFsDriver({ base: dir, ignore: ['**/*.csv', '**/*.tmp'] }))
-    mountedAt = dir
-  }
+  dataStorage(MOUNT, 'datasets', ['**/*.csv', '**/*.tmp'])
   return dir
 }
 

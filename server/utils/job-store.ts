@@ -3,20 +3,9 @@
  * is cached in memory: every read sees what is on disk.
  */
 import { EventEmitter } from 'node:events'
-import { join } from 'node:path'
 import { storedJobRecordSchema, type Job, type JobRecord } from '#shared/schema'
 
-const MOUNT = 'jobs'
-let mountedAt: string | undefined
-
-function jobStorage() {
-  const base = join(useDataDir(), 'jobs')
-  if (mountedAt !== base) {
-    useStorage().mount(MOUNT, atomicFsDriver({ base }))
-    mountedAt = base
-  }
-  return useStorage<JobRecord>(MOUNT)
-}
+const jobStorage = () => dataStorage<JobRecord>('jobs', 'jobs')
 
 const keyOf = (id: string) => `${id}.json`
 

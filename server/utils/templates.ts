@@ -3,7 +3,6 @@
  * validated with the shared zod schema when first loaded (a broken one fails loudly, naming the file);
  * custom ones are saved by users (POST /templates) under `<dataDir>/templates/`, atomically.
  */
-import { join } from 'node:path'
 import { templateSchema, type Template, type TemplateSummary } from '#shared/schema'
 
 let loaded: Promise<Map<string, Template>> | undefined
@@ -29,18 +28,8 @@ export function getTemplates(): Promise<Map<string, Template>> {
   return loaded
 }
 
-const MOUNT = 'custom-templates'
-let mountedAt: string | undefined
-
 /** The custom templates' storage (nothing cached: every read sees the disk). */
-function customStorage() {
-  const base = join(useDataDir(), 'templates')
-  if (mountedAt !== base) {
-    useStorage().mount(MOUNT, atomicFsDriver({ base }))
-    mountedAt = base
-  }
-  return useStorage(MOUNT)
-}
+const customStorage = () => dataStorage('custom-templates', 'templates')
 
 /** A template saved by a user, or null. */
 export async function getCustomTemplate(name: string): Promise<Template | null> {
