@@ -36,7 +36,7 @@ export interface ChunkResult {
   count: number
   /** The chunk's rows, encoded (gzipped: a gzip member of the separator before them and the rows). */
   bytes: Uint8Array
-  /** Gzipped: the length of what `bytes` decompresses to. */
+  /** Gzipped: the length of the rows before compression (the separator not counted). */
   plainBytes?: number
   /** Parquet: the row group's metadata, for the footer. */
   meta?: RowGroupMeta

@@ -396,65 +396,54 @@ interface CsvLayout {
  * chunk of every file calls the same `add` (V8 optimises it once, and it stays optimised).
  */
 class CsvChunk implements ChunkEncoder {
-  private readonly width: number
-  private readonly outputIndex: number[]
-  private readonly escapeFormulas: boolean
-  private readonly tables: (EncodedTable | undefined)[]
-  private readonly instants: (((ms: number) => string) | undefined)[]
-  private readonly pieces: (PartsSource | undefined)[]
-  private readonly rowRoom: number
+  private readonly layout: CsvLayout
   private readonly sink: ByteSink
   rows = 0
 
   constructor(layout: CsvLayout, capacity: number, recycled?: ArrayBuffer) {
-    this.width = layout.width
-    this.outputIndex = layout.outputIndex
-    this.escapeFormulas = layout.escapeFormulas
-    this.tables = layout.tables
-    this.instants = layout.instants
-    this.pieces = layout.pieces
-    this.rowRoom = layout.rowRoom
+    this.layout = layout
     this.sink = new ByteSink(capacity, recycled)
   }
 
   add(cells: CellValue[]): void {
+    const { width, outputIndex, escapeFormulas, tables, instants, pieces, rowRoom } = this.layout
     const sink = this.sink
     let bytes = sink.bytes
     let p = sink.length
-    if (p + this.rowRoom > bytes.length) bytes = sink.reserve(this.rowRoom)
-    for (let k = 0; k < this.width; k++) {
+    if (p + rowRoom > bytes.length) bytes = sink.reserve(rowRoom)
+    for (let k = 0; k < width; k++) {
       if (k > 0) bytes[p++] = COMMA
-      const value = cells[this.outputIndex[k]!] as CellValue | undefined
+      const value = cells[outputIndex[k]!] as CellValue | undefined
       if (value === undefined) {
         // A deferred text (CompiledSchema.deferTexts): written from its pieces.
-        const parts = this.pieces[k]!.parts()
+        const parts = pieces[k]!.parts()
         let length = 0
         for (let j = 0; j < parts.length; j++) length += parts[j]!.length
-        if (p + 3 * length + 3 + this.rowRoom > bytes.length) {
+        if (p + 3 * length + 3 + rowRoom > bytes.length) {
           sink.length = p
-          bytes = sink.reserve(3 * length + 3 + this.rowRoom)
+          bytes = sink.reserve(3 * length + 3 + rowRoom)
         }
-        const end = length > 0 ? putCsvPieces(bytes, p, parts, this.escapeFormulas) : -1
-        p = end >= 0 ? end : putCsvText(bytes, p, parts.join(''), this.escapeFormulas)
+        const end = length > 0 ? putCsvPieces(bytes, p, parts, escapeFormulas) : -1
+        p = end >= 0 ? end : putCsvText(bytes, p, parts.join(''), escapeFormulas)
         continue
       }
       if (value === null) {
         // With a single column, an empty field would be a blank line, which many readers skip.
-        if (this.width === 1) {
+        if (width === 1) {
           bytes[p++] = QUOTE
           bytes[p++] = QUOTE
         }
         continue
       }
-      const table = this.tables[k]
+      const table = tables[k]
       if (table !== undefined) {
         const code = table.source.code
         if (code >= 0 && table.source.values[code] === value) {
           const from = table.start[code]!
           const to = table.start[code + 1]!
-          if (p + to - from + this.rowRoom > bytes.length) {
+          if (p + to - from + rowRoom > bytes.length) {
             sink.length = p
-            bytes = sink.reserve(to - from + this.rowRoom)
+            bytes = sink.reserve(to - from + rowRoom)
           }
           const entries = table.bytes
           for (let b = from; b < to; b++) bytes[p++] = entries[b]!
@@ -464,9 +453,9 @@ class CsvChunk implements ChunkEncoder {
       let text: string
       if (typeof value === 'string') text = value
       else {
-        const instant = this.instants[k]
+        const instant = instants[k]
         if (instant === undefined || typeof value !== 'number') {
-          p = putCsvValue(bytes, p, value, this.escapeFormulas)
+          p = putCsvValue(bytes, p, value, escapeFormulas)
           continue
         }
         const end = putIso(bytes, p, value)
@@ -476,19 +465,19 @@ class CsvChunk implements ChunkEncoder {
         }
         text = instant(value)
       }
-      if (p + textRoom(text) + this.rowRoom > bytes.length) {
+      if (p + textRoom(text) + rowRoom > bytes.length) {
         sink.length = p
-        bytes = sink.reserve(textRoom(text) + this.rowRoom)
+        bytes = sink.reserve(textRoom(text) + rowRoom)
       }
-      const source = this.pieces[k]
+      const source = pieces[k]
       if (source !== undefined && source.text() === text) {
-        const end = text.length > 0 ? putCsvPieces(bytes, p, source.parts(), this.escapeFormulas) : -1
+        const end = text.length > 0 ? putCsvPieces(bytes, p, source.parts(), escapeFormulas) : -1
         if (end >= 0) {
           p = end
           continue
         }
       }
-      p = putCsvText(bytes, p, text, this.escapeFormulas)
+      p = putCsvText(bytes, p, text, escapeFormulas)
     }
     bytes[p++] = NEWLINE
     sink.length = p

@@ -56,6 +56,8 @@ function keepLowest(sample: SampledRow[], size: number): SampledRow[] {
   return sample.slice(0, size)
 }
 
+const EMPTY = new Uint8Array(0)
+
 /** Generates `spec` into `options.path`. Rejects with the signal's reason when it fires. */
 export async function generateToFile(spec: GenerationSpec, options: GenerationOptions): Promise<GenerationSummary> {
   const { pool, path, signal } = options
@@ -117,18 +119,12 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       const chunk = await inFlight.get(index)!
       inFlight.delete(index)
       signal?.throwIfAborted()
-      if (gzip) {
-        // The worker compressed the separator before the chunk with it.
-        if (index > 0) offset += framing.separator.byteLength
-        chunkMetas.push({ meta: chunk.meta, offset })
-        offset += chunk.plainBytes! - (index > 0 ? framing.separator.byteLength : 0)
-      }
-      else {
-        if (index > 0) await write(framing.separator)
-        offset += index > 0 ? framing.separator.byteLength : 0
-        chunkMetas.push({ meta: chunk.meta, offset })
-        offset += chunk.bytes.byteLength
-      }
+      const separator = index > 0 ? framing.separator : EMPTY
+      // Gzipped, the worker compressed the separator with the chunk.
+      if (!gzip) await write(separator)
+      offset += separator.byteLength
+      chunkMetas.push({ meta: chunk.meta, offset })
+      offset += chunk.plainBytes ?? chunk.bytes.byteLength
       await write(chunk.bytes, true)
       chunk.nulls.forEach((n, i) => { summary.nulls[i]! += n })
       addCounts(summary.counts, chunk.counts)

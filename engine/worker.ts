@@ -88,7 +88,7 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
         // Kept only if it is the encoder's own buffer (never Node's shared pool; see below).
         gzipSpare = result.bytes.byteOffset === 0 && result.bytes.buffer.byteLength > 8192 ? result.bytes.buffer as ArrayBuffer : undefined
         const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
-        return { result: { ...result, bytes, plainBytes: plain.byteLength }, transfer: own ? [bytes.buffer as ArrayBuffer] : [] }
+        return { result: { ...result, bytes, plainBytes: result.bytes.byteLength }, transfer: own ? [bytes.buffer as ArrayBuffer] : [] }
       }
       const result = run.generate(request.start, request.count, request.recycled)
       // Chunk encoders return a view at the start of a buffer of their own (never Node's shared
