@@ -52,6 +52,8 @@ export default defineNuxtConfig({
     maxQueued: 1000,
     /** Seconds a finished job's files are kept, then deleted by a periodic sweep; 0 keeps them (NUXT_ARTIFACT_TTL). */
     artifactTtl: 0,
+    /** Rows of the default template generated at boot to warm the engine up; 0 skips it (NUXT_WARMUP_ROWS). */
+    warmupRows: 100_000,
     /** On SIGTERM/SIGINT, the most a graceful shutdown may take before the process exits anyway (NUXT_SHUTDOWN_TIMEOUT_MS). */
     shutdownTimeoutMs: 8000,
     /** API key(s), comma-separated; when set, every API route needs one (NUXT_API_KEY). Empty: open. */

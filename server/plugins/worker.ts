@@ -13,6 +13,7 @@ export default defineNitroPlugin((nitroApp) => {
     workerFile: config.engineWorker,
     maxQueued: Math.max(1, Number(config.maxQueued) || 1),
     artifactTtlSeconds: Math.max(0, Number(config.artifactTtl) || 0),
+    warmupRows: Math.max(0, Number(config.warmupRows) || 0),
   })
   runner.start().catch(error => console.error('[jobs] could not resume unfinished jobs:', error))
 

@@ -3,6 +3,9 @@
  * a shared pool of worker threads, progress persisted while running, cancellation, and recovery of
  * the jobs a previous process left queued or running.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { WorkerPool } from '~~/engine/pool'
 import { generateToFile } from '~~/engine/generate'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
@@ -26,7 +29,12 @@ export interface JobRunnerOptions {
   maxQueued: number
   /** Seconds a finished job's files are kept (0: forever); fixes each job's `expires_at`. */
   artifactTtlSeconds: number
+  /** Rows of the warm-up run at boot (see JobRunner.warmUp); 0: none. */
+  warmupRows: number
 }
+
+/** The template the warm-up run generates: the one the New job page starts with. */
+const WARMUP_TEMPLATE = 'customers'
 
 const now = () => new Date().toISOString()
 
@@ -74,7 +82,7 @@ export class JobRunner {
     return !this.closing
   }
 
-  /** Whether boot recovery (quarantine, sweep, resume) is over. */
+  /** Whether booting (recovery: quarantine, sweep, resume; then the warm-up) is over. */
   get recoveredAtBoot(): boolean {
     return this.recovered
   }
@@ -133,10 +141,38 @@ export class JobRunner {
       const resumed = unfinished.map(job => job.job_id)
       this.queue.splice(0, this.queue.length, ...resumed, ...this.queue.filter(id => !resumed.includes(id)))
       if (unfinished.length) console.info(`[jobs] resumed ${unfinished.length} unfinished job(s)`)
+      await this.warmUp()
     }
     finally {
       this.recovered = true
       this.pump()
+    }
+  }
+
+  /**
+   * Runs a small job of the default template the way jobs run (chunks in the workers, the writer,
+   * the evaluator), into a temporary folder outside the data folder that is removed after, so that
+   * V8 has compiled the hot code before the first real job: without it, that job spends its first
+   * chunks in slower, not yet optimised code (about 10% of a 1M-row job). A failure is only logged.
+   */
+  private async warmUp(): Promise<void> {
+    const rows = this.options.warmupRows
+    if (rows <= 0 || this.closing) return
+    const template = (await getTemplates().catch(() => undefined))?.get(WARMUP_TEMPLATE)
+    if (!template) return
+    const started = performance.now()
+    const dir = await mkdtemp(join(tmpdir(), 'sdaas-warmup-'))
+    try {
+      const spec = { schema: template.schema, rows, format: 'csv' as const, seed: 1, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS }
+      evaluateSchemaJob(template.schema, await generateToFile(spec, { pool: this.pool, path: join(dir, 'warmup.csv') }))
+      console.info(`[jobs] warmed up with ${rows} rows of ${WARMUP_TEMPLATE} in ${Math.round(performance.now() - started)} ms`)
+    }
+    catch (error) {
+      // Closing the pool (shutdown during boot) ends it too.
+      if (!this.closing) console.warn('[jobs] warm-up failed (jobs run anyway):', error)
+    }
+    finally {
+      await rm(dir, { recursive: true, force: true })
     }
   }
 

@@ -71,6 +71,37 @@ describe('one server per data folder (server.lock)', () => {
   })
 })
 
+describe('warm-up at boot', () => {
+  it('generates the default template once, outside the data folder, before saying healthy; a job submitted meanwhile waits for it', async () => {
+    const dataDir = tempDataDir()
+    const tmp = tempDataDir('sdaas-test-tmp-')
+    // Large enough to be still warming up when the first /healthz comes.
+    const server = await start({ NUXT_DATA_DIR: dataDir, NUXT_WARMUP_ROWS: '400000', TMPDIR: tmp }, { ready: false })
+    let status = 0
+    let id: string | undefined
+    for (const deadline = Date.now() + 60_000; status !== 200 && Date.now() < deadline; await sleep(20)) {
+      status = await server.fetch('/healthz').then(r => r.status, () => 0)
+      if (status === 503 && !id) {
+        expect(await (await server.fetch('/healthz')).json()).toMatchObject({ message: expect.stringMatching(/warming up/) })
+        id = await submit(server, { template: 'orders', rows: 100, seed: 1 })
+        expect((await (await server.fetch(`/jobs/${id}`)).json() as Job).status).toBe('queued')
+      }
+    }
+    expect(status).toBe(200)
+    expect(server.output()).toMatch(/\[jobs\] warmed up with 400000 rows of customers in \d+ ms/)
+    expect(id).toBeDefined()
+    expect((await waitFor(server, id!, finished)).status).toBe('done')
+    // Nothing of it is left, in the temporary folder or in the data folder (where only the job's files are).
+    expect(readdirSync(tmp)).toEqual([])
+    expect(readdirSync(join(dataDir, 'jobs'))).toEqual([`${id}.json`])
+  })
+
+  it('is skipped with NUXT_WARMUP_ROWS=0', async () => {
+    const server = await start({ NUXT_DATA_DIR: tempDataDir(), NUXT_WARMUP_ROWS: '0' })
+    expect(server.output()).not.toContain('warmed up')
+  })
+})
+
 describe('unreadable job records', () => {
   it('are quarantined at boot with a log line, and the other jobs keep working', async () => {
     const dataDir = tempDataDir()

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
-import { setup } from '@nuxt/test-utils/e2e'
+import { beforeAll } from 'vitest'
+import { fetch, setup } from '@nuxt/test-utils/e2e'
 
 const rootDir = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -16,8 +17,8 @@ export const chromium = {
  * Starts the production build (`.output`, made by `nuxt build` before the tests) for this test file,
  * with the given environment (always including a temporary NUXT_DATA_DIR).
  */
-export function setupBuiltServer(env: Record<string, string> & { NUXT_DATA_DIR: string }, options: { browser?: boolean } = {}) {
-  return setup({
+export async function setupBuiltServer(env: Record<string, string> & { NUXT_DATA_DIR: string }, options: { browser?: boolean } = {}) {
+  await setup({
     rootDir,
     build: false,
     server: true,
@@ -26,4 +27,12 @@ export function setupBuiltServer(env: Record<string, string> & { NUXT_DATA_DIR: 
     nuxtConfig: { nitro: { output: { dir: `${rootDir}.output` } } },
     env,
   })
+  // The server answers before it has booted (recovery, then the engine's warm-up): tests start once
+  // GET /healthz says it has, as a load balancer would.
+  beforeAll(async () => {
+    for (const deadline = Date.now() + 60_000; ; await new Promise(resolve => setTimeout(resolve, 50))) {
+      if ((await fetch('/healthz').catch(() => undefined))?.ok) return
+      if (Date.now() > deadline) throw new Error('the server did not become healthy within 60 s')
+    }
+  }, 70_000)
 }
