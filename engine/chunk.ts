@@ -60,7 +60,7 @@ export const GZIP_LEVEL = 6
 export const GZIP_MEMBER_ROWS = 20_000
 
 /** Salt for the sample's priorities, so they are independent of the rows' own streams. */
-const SAMPLE_SALT = 0x5eed5a11
+export const SAMPLE_SALT = 0x5eed5a11
 
 /** Over-sampling factor: chunks send a few more candidates than needed, the merge keeps the lowest. */
 const SAMPLE_SLACK = 1.25

@@ -50,10 +50,19 @@ function addCounts(into: Record<number, number[]>, from: Record<number, number[]
   }
 }
 
-/** Keeps the `size` sampled rows with the lowest priorities: the same rows whatever the chunking. */
+/**
+ * Keeps the `size` sampled rows with the lowest priorities (at equal priority, the lower rows): the
+ * same rows whatever the chunking. `sample` is in row order (chunks are merged in order) and so is
+ * the result. The cut-off comes from sorting the priorities alone as numbers, which is several times
+ * faster than sorting the rows with a comparator.
+ */
 function keepLowest(sample: SampledRow[], size: number): SampledRow[] {
-  sample.sort((a, b) => a.priority - b.priority || a.row - b.row)
-  return sample.slice(0, size)
+  if (sample.length <= size) return sample
+  const sorted = Float64Array.from(sample, s => s.priority).sort()
+  const cutoff = sorted[size - 1]!
+  // Places left for rows at the cut-off once every row below it is kept, filled in row order.
+  let ties = size - sorted.indexOf(cutoff)
+  return sample.filter(s => s.priority < cutoff || (s.priority === cutoff && ties-- > 0))
 }
 
 const EMPTY = new Uint8Array(0)
@@ -152,6 +161,6 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   }
   summary.bytes = bytes
   summary.sha256 = hash.digest('hex')
-  summary.sample = keepLowest(sample, spec.sampleSize).sort((a, b) => a.row - b.row).map(s => s.cells)
+  summary.sample = keepLowest(sample, spec.sampleSize).map(s => s.cells)
   return summary
 }

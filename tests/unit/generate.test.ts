@@ -8,11 +8,12 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Format } from '#shared/schema'
-import { GZIP_MEMBER_ROWS, type GenerationSpec } from '~~/engine/chunk'
+import { GZIP_MEMBER_ROWS, SAMPLE_SALT, type GenerationSpec } from '~~/engine/chunk'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
 import { PARQUET_ROW_GROUP_ROWS } from '~~/engine/formats'
 import { WorkerPool } from '~~/engine/pool'
+import { rowHash, seedWords } from '~~/engine/random'
 import { everyKind, schemaOf } from '../support/schemas'
 
 const dir = mkdtempSync(join(tmpdir(), 'sdaas-generate-'))
@@ -53,6 +54,17 @@ describe('generateToFile', () => {
       expect(reseeded.sha256).not.toBe(first!.sha256)
     })
   }
+
+  it('samples for the evaluator exactly the rows of lowest priority, in row order, for any chunking', async () => {
+    const [lo, hi] = seedWords(7)
+    const byPriority = Array.from({ length: 5_003 }, (_, row) => row).sort((a, b) => rowHash(lo, hi, a, SAMPLE_SALT) - rowHash(lo, hi, b, SAMPLE_SALT) || a - b)
+    const expected = byPriority.slice(0, 500).sort((a, b) => a - b)
+    for (const chunkRows of [20_000, 1, 333]) {
+      const summary = await generateToFile(spec('csv'), { pool: triple, path: nextPath('csv'), chunkRows })
+      // The first column is a sequence 10 + 5 × row.
+      expect(summary.sample.map(cells => ((cells[0] as number) - 10) / 5)).toEqual(expected)
+    }
+  })
 
   it('writes CSV that a real parser reads back, quoting commas, quotes and newlines', async () => {
     const path = nextPath('csv')
