@@ -136,19 +136,37 @@ function histogram(values: number[], at: (x: number) => number, before: (x: numb
 
 const valueKey = (v: CellValue) => String(v)
 
-/** Van der Waerden normal scores: Φ⁻¹((rank − ½) / n), ties sharing their average rank. */
+/**
+ * Van der Waerden normal scores: Φ⁻¹((rank − ½) / n), ties sharing their average rank. Ranks come
+ * from a numeric sort of the values and a binary search per value (no comparator calls). NaN equals
+ * nothing: each NaN ranks alone, after the numbers, in the order given.
+ */
 export function normalScores(values: number[]): number[] {
   const n = values.length
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0])
+  const sorted = Float64Array.from(values).sort()
+  let nan = sorted.findIndex(Number.isNaN)
   const scores = new Array<number>(n)
-  for (let i = 0; i < n;) {
-    let j = i
-    // NaN never equals itself: it stands alone rather than stalling the scan.
-    while (j < n && order[j]![0] === order[i]![0]) j++
-    if (j === i) j = i + 1
-    const score = normalQuantile(((i + j + 1) / 2 - 0.5) / n)
-    for (let k = i; k < j; k++) scores[order[k]![1]] = score
-    i = j
+  for (let k = 0; k < n; k++) {
+    const v = values[k]!
+    // The value's tie block is sorted[i] up to sorted[j - 1].
+    let i: number
+    let j: number
+    if (Number.isNaN(v)) j = (i = nan++) + 1
+    else {
+      i = 0
+      j = nan < 0 ? n : nan
+      for (let hi = j; i < hi;) {
+        const mid = (i + hi) >>> 1
+        if (sorted[mid]! < v) i = mid + 1
+        else hi = mid
+      }
+      for (let lo = i; lo < j;) {
+        const mid = (lo + j) >>> 1
+        if (sorted[mid]! <= v) lo = mid + 1
+        else j = mid
+      }
+    }
+    scores[k] = normalQuantile(((i + j + 1) / 2 - 0.5) / n)
   }
   return scores
 }
@@ -196,7 +214,7 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     const report: ColumnReport = {
       kind: column.kind,
       null_rate: { declared: column.null_rate, observed: rows ? summary.nulls[index]! / rows : 0 },
-      distinct_ratio: values.length ? new Set(values.map(valueKey)).size / values.length : 1,
+      distinct_ratio: values.length ? new Set(values).size / values.length : 1,
     }
     const law = declaredLaw(column)
     const numbers = law ? values.map(law.toNumber).filter(Number.isFinite) : []

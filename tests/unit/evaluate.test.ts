@@ -5,6 +5,7 @@ import jStat from 'jstat'
 import { afterAll, describe, expect, it } from 'vitest'
 import { chiSquareTest, evaluateSchemaJob, kolmogorovSurvival, ksTest, normalScores } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
+import { normalQuantile } from '~~/engine/distributions'
 import { WorkerPool } from '~~/engine/pool'
 import { datasetSchema, schemaJobMetricsSchema } from '#shared/schema'
 import { fitCsv } from '~~/engine/fit'
@@ -73,6 +74,14 @@ describe('evaluateSchemaJob', () => {
 })
 
 describe('normalScores', () => {
+  it('scores each value by its average rank among the values, ties included', () => {
+    const values = [5, -1, 2.5, 2.5, 0, -0, 7, 2.5, 5, 100, -3.25]
+    const n = values.length
+    // Its rank, 1-based, averaged over the values equal to it.
+    const rank = (v: number) => values.filter(w => w < v).length + (values.filter(w => w === v).length + 1) / 2
+    expect(normalScores(values)).toEqual(values.map(v => normalQuantile((rank(v) - 0.5) / n)))
+  })
+
   it('ranks ties together and never stalls on NaN', () => {
     const scores = normalScores([3, 1, 2, 2, Number.NaN])
     expect(scores).toHaveLength(5)
