@@ -3,7 +3,7 @@
  * row range give the same result in any thread, which is what makes the output deterministic.
  */
 import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
-import { compileSchema, type CompiledSchema, type ValueTable } from './columns.ts'
+import { compileCached, type CompiledSchema, type ValueTable } from './columns.ts'
 import { fileFormat, type ChunkEncoder, type FileFormat } from './formats.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { RowRandom, rowHash, seedWords } from './random.ts'
@@ -71,9 +71,18 @@ const NEVER_NULL = new Set<DatasetSchema['columns'][number]['kind']>(['sequence'
 /** Formats whose encoders take ISO 8601 UTC instants as epoch ms: their cells skip making the text. */
 const DEFERS_INSTANTS = new Set<Format>(['csv', 'parquet'])
 
+/**
+ * The compiled schema for a run: the compile of an earlier run of the same schema and format when
+ * there is one (compileCached; the format decides which modes createChunkGenerator switches on).
+ */
+export function compiledFor(spec: Pick<GenerationSpec, 'schema' | 'rows' | 'seed' | 'format'>): CompiledSchema {
+  const variant = spec.format === 'csv' ? 'deferred instants and texts' : DEFERS_INSTANTS.has(spec.format) ? 'deferred instants' : 'plain'
+  return compileCached(spec.schema, { rows: spec.rows, seed: spec.seed }, variant)
+}
+
 /** The compiled schema and file format of a spec (also used by the writer for header and footer). */
 export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
-  const compiled = compileSchema(spec.schema, { rows: spec.rows, seed: spec.seed })
+  const compiled = compiledFor(spec)
   const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
     rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table, tables: compiled.tables, pieces: compiled.pieces,
     instants: DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable : undefined,

@@ -646,7 +646,7 @@ export interface CompiledSchema {
   readonly names: string[]
   /** For each output column, its index in the row's cells. */
   readonly outputIndex: number[]
-  /** For each output column, the type of its values (for typed formats). */
+  /** For each output column, the type of its values (for typed formats); where the kind does not fix it, that of the first rows of a fixed seed (of the run's seed with unique columns). */
   readonly types: OutputType[]
   /**
    * Per column (schema order), the list its values come from when it has one: after `fillRow`,
@@ -675,6 +675,8 @@ export interface CompiledSchema {
 
 /** Rows generated to infer the type of columns whose kind does not fix it (faker, derived). */
 const TYPE_PROBE_ROWS = 64
+/** The seed of those rows: fixed, so a schema's types do not depend on the seed of a run. */
+const TYPE_PROBE_SEED = 0
 
 /**
  * Compiles a validated schema for `rows` rows from `seed` (both matter to unique columns). Throws a
@@ -734,7 +736,9 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const outputIndex = columns.flatMap((c, i) => (c.hidden ? [] : [i]))
   const names = outputIndex.map(i => columns[i]!.name)
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
-  const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, options.seed ?? 0, probeRows))
+  // Unique columns are permutations of the run's rows, from its seed: their probe rows are the run's.
+  const hasUnique = schema.columns.some(c => c.unique)
+  const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, hasUnique ? ctx.seed : TYPE_PROBE_SEED, probeRows))
   const read = new Set(columns.flatMap(c => c.references.map(r => r.name)))
   const deferrable = columns.map(c => (c.instant && !read.has(c.name) ? c.instant : undefined))
   return {
@@ -744,6 +748,30 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
     deferrableTexts: columns.map(c => Boolean(c.deferText && !read.has(c.name))),
     deferTexts: () => columns.forEach(c => { if (c.deferText && !read.has(c.name)) c.deferText() }),
   }
+}
+
+/** Compiles kept for reuse by compileCached, the least recently used first. */
+const compiles = new Map<string, CompiledSchema>()
+const COMPILED_KEPT = 8
+
+/**
+ * compileSchema, or the compile of an earlier call with the same schema and `variant` (callers that
+ * switch a compile's modes, such as deferInstants, name the modes they switch on), and the same rows
+ * and seed where the compile depends on them (unique columns; fewer rows than the type probe's).
+ * Every compile makes fresh closures, and V8 optimises code for the closures it has seen: jobs of a
+ * schema compiled anew each time run about 10% slower, after a deoptimisation at their start, than
+ * jobs that reuse one compile. The compile's per-row state is shared: one caller at a time (a worker
+ * thread runs one request at a time).
+ */
+export function compileCached(schema: DatasetSchema, options: { rows: number; seed: number }, variant: string): CompiledSchema {
+  const runDependent = schema.columns.some(c => c.unique) ? [options.rows, options.seed] : Math.min(TYPE_PROBE_ROWS, options.rows)
+  const key = JSON.stringify([variant, runDependent, schema])
+  let entry = compiles.get(key)
+  if (entry) compiles.delete(key)
+  else entry = compileSchema(schema, options)
+  compiles.set(key, entry)
+  if (compiles.size > COMPILED_KEPT) compiles.delete(compiles.keys().next().value!)
+  return entry
 }
 
 /** The type of a column's first non-null values (faker methods and expressions do not declare one). */

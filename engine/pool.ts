@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { CellValue, DatasetSchema } from '../shared/schema.ts'
+import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
 import type { QualityReport } from './quality.ts'
 import type { ChunkResult, GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
@@ -111,9 +111,9 @@ export class WorkerPool {
     return this.request({ type: 'footer', runId, spec, chunks }, true)
   }
 
-  /** What is wrong with a schema for these rows and seed (see engine/validate.ts); empty when nothing. */
-  check(schema: DatasetSchema, rows: number, seed: number): Promise<SchemaIssue[]> {
-    return this.request({ type: 'check', schema, rows, seed }, true)
+  /** What is wrong with a schema for these rows, seed and format (see engine/validate.ts); empty when nothing. */
+  check(schema: DatasetSchema, rows: number, seed: number, format: Format = 'csv'): Promise<SchemaIssue[]> {
+    return this.request({ type: 'check', schema, rows, seed, format }, true)
   }
 
   /**

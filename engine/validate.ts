@@ -4,8 +4,9 @@
  * have enough values; then generates the first rows, so a schema that fails while generating is
  * reported before any job runs.
  */
-import type { CellValue, DatasetSchema } from '../shared/schema.ts'
-import { compileSchema, SchemaError } from './columns.ts'
+import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
+import { compiledFor } from './chunk.ts'
+import { SchemaError } from './columns.ts'
 import { loadLocale } from './locales.ts'
 import { RowRandom } from './random.ts'
 
@@ -17,11 +18,14 @@ export interface SchemaIssue {
 /** Rows generated up front by the check. */
 const TRIAL_ROWS = 10
 
-/** The problems of a schema for `rows` rows from `seed` (none: it can generate). */
-export async function checkSchema(schema: DatasetSchema, rows: number, seed: number): Promise<SchemaIssue[]> {
+/**
+ * The problems of a schema for `rows` rows from `seed` (none: it can generate). Compiled as a run in
+ * `format` compiles it, so the run reuses this compile (compiledFor).
+ */
+export async function checkSchema(schema: DatasetSchema, rows: number, seed: number, format: Format): Promise<SchemaIssue[]> {
   if (!(await loadLocale(schema.locale))) return [{ path: ['schema', 'locale'], message: `unknown faker locale "${schema.locale}"` }]
   try {
-    const compiled = compileSchema(schema, { rows, seed })
+    const compiled = compiledFor({ schema, rows, seed, format })
     const rng = new RowRandom(seed)
     const cells = new Array<CellValue>(schema.columns.length)
     for (let row = 0; row < Math.min(rows, TRIAL_ROWS); row++) compiled.fillRow(rng, row, cells)

@@ -7,7 +7,7 @@ import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import { gzipSync } from 'node:zlib'
-import type { CellValue, DatasetSchema } from '../shared/schema.ts'
+import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
 import { createChunkGenerator, GZIP_LEVEL, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
@@ -22,7 +22,7 @@ export type WorkerRequest =
   | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer; gzip?: boolean }
   | { type: 'framing'; runId: string; spec: GenerationSpec }
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
-  | { type: 'check'; schema: DatasetSchema; rows: number; seed: number }
+  | { type: 'check'; schema: DatasetSchema; rows: number; seed: number; format: Format }
   | { type: 'profile'; path: string }
   | { type: 'fit'; path: string; profile: DatasetProfile }
   | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }
@@ -55,7 +55,7 @@ async function runOf(runId: string, spec: GenerationSpec) {
 async function handle(request: WorkerRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (request.type) {
     case 'check':
-      return { result: await checkSchema(request.schema, request.rows, request.seed), transfer: [] }
+      return { result: await checkSchema(request.schema, request.rows, request.seed, request.format), transfer: [] }
     case 'profile':
       try {
         return { result: { ok: true, ...(await profileAndFit(request.path)) }, transfer: [] }

@@ -10,7 +10,7 @@ import { WorkerPool } from '~~/engine/pool'
 import { generateToFile } from '~~/engine/generate'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { withTypes, type DatasetProfile } from '~~/engine/profile'
-import type { DatasetSchema, JobRecord } from '#shared/schema'
+import type { DatasetSchema, Format, JobRecord } from '#shared/schema'
 
 /** Rows the evaluator samples, whatever the output size. */
 export const METRICS_SAMPLE_ROWS = 10_000
@@ -62,9 +62,9 @@ export class JobRunner {
     this.pool = new WorkerPool({ size: options.workers || undefined, workerFile: options.workerFile })
   }
 
-  /** What is wrong with a schema for these rows and seed (checked in a worker thread). */
-  check(schema: DatasetSchema, rows: number, seed: number) {
-    return this.whileOpen(() => this.pool.check(schema, rows, seed))
+  /** What is wrong with a schema for these rows, seed and format (checked in a worker thread). */
+  check(schema: DatasetSchema, rows: number, seed: number, format: Format) {
+    return this.whileOpen(() => this.pool.check(schema, rows, seed, format))
   }
 
   /** Profiles an uploaded CSV in a worker thread. */

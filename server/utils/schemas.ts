@@ -29,7 +29,7 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
   else schema = request.schema!
   let issues
   try {
-    issues = await useJobRunner().check(schema, request.rows, seed)
+    issues = await useJobRunner().check(schema, request.rows, seed, request.format)
   }
   catch (error) {
     // The server is shutting down (a 503 from the runner), or the worker died on this schema.

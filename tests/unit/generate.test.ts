@@ -55,6 +55,30 @@ describe('generateToFile', () => {
     })
   }
 
+  it('a worker reuses a schema\'s compile across runs (other seeds, row counts and formats in turn), with the bytes of a fresh worker', async () => {
+    const withUnique = schemaOf({ columns: [
+      { name: 'code', kind: 'integer', min: 1, max: 1_000_000, unique: true },
+      { name: 'who', kind: 'faker', method: 'person.fullName' },
+      { name: 'at', kind: 'datetime', start: '2020-01-01T00:00:00Z', end: '2024-12-31T23:59:59Z' },
+      { name: 'label', kind: 'template', template: '{{who}} #{{code}}' },
+    ] })
+    const runs: GenerationSpec[] = [
+      spec('csv', { seed: 11 }), spec('json', { seed: 12, rows: 3000 }), spec('csv', { seed: 13, rows: 4000 }), spec('parquet', { seed: 14 }),
+      spec('csv', { schema: withUnique, seed: 1, rows: 3000 }), spec('csv', { schema: withUnique, seed: 2, rows: 2000 }), spec('json', { schema: withUnique, seed: 2, rows: 2000 }),
+      spec('csv', { seed: 11 }),
+    ]
+    const reused: string[] = []
+    for (const run of runs) reused.push((await generateToFile(run, { pool: single, path: nextPath(run.format) })).sha256)
+    const fresh: string[] = []
+    for (const run of runs) {
+      const pool = new WorkerPool({ size: 1 })
+      fresh.push((await generateToFile(run, { pool, path: nextPath(run.format) })).sha256)
+      await pool.close()
+    }
+    expect(reused).toEqual(fresh)
+    expect(new Set(fresh).size).toBe(runs.length - 1)
+  })
+
   it('samples for the evaluator exactly the rows of lowest priority, in row order, for any chunking', async () => {
     const [lo, hi] = seedWords(7)
     const byPriority = Array.from({ length: 5_003 }, (_, row) => row).sort((a, b) => rowHash(lo, hi, a, SAMPLE_SALT) - rowHash(lo, hi, b, SAMPLE_SALT) || a - b)
