@@ -35,12 +35,6 @@ export interface JobRunnerOptions {
 
 /** The template the warm-up generates: the one the New job page starts with. */
 const WARMUP_TEMPLATE = 'customers'
-/**
- * Runs the warm-up's rows are split into. Each run compiles the schema anew, as every job does: V8
- * deoptimises code it optimised for the first run's functions when the second run's arrive, so the
- * first job would pay for that (about 25 ms per worker) were there only one.
- */
-const WARMUP_RUNS = 2
 
 const now = () => new Date().toISOString()
 
@@ -156,10 +150,11 @@ export class JobRunner {
   }
 
   /**
-   * Runs small jobs of the default template the way jobs run (chunks in the workers, the writer, the
-   * evaluator), into a temporary folder outside the data folder that is removed after, so that V8
-   * has compiled the hot code before the first real job: without it, that job spends its first
-   * chunks in slower, not yet optimised code (about 10% of a 1M-row job). A failure is only logged.
+   * Runs a small job of the default template the way jobs run (chunks in the workers, the writer,
+   * the evaluator), into a temporary folder outside the data folder that is removed after, so that
+   * V8 has compiled the hot code before the first real job: without it, that job spends its first
+   * chunks in slower, not yet optimised code (about 10% of a 1M-row job). The workers keep the
+   * template's compile (compileCached), which jobs of it then reuse. A failure is only logged.
    */
   private async warmUp(): Promise<void> {
     const rows = this.options.warmupRows
@@ -169,11 +164,9 @@ export class JobRunner {
     const started = performance.now()
     const dir = await mkdtemp(join(tmpdir(), 'sdaas-warmup-'))
     try {
-      for (let run = 0; run < WARMUP_RUNS; run++) {
-        const spec = { schema: template.schema, rows: Math.ceil(rows / WARMUP_RUNS), format: 'csv' as const, seed: 1 + run, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS }
-        evaluateSchemaJob(template.schema, await generateToFile(spec, { pool: this.pool, path: join(dir, 'warmup.csv') }))
-      }
-      console.info(`[jobs] warmed up with ${rows} rows of ${WARMUP_TEMPLATE} (${WARMUP_RUNS} runs) in ${Math.round(performance.now() - started)} ms`)
+      const spec = { schema: template.schema, rows, format: 'csv' as const, seed: 1, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS }
+      evaluateSchemaJob(template.schema, await generateToFile(spec, { pool: this.pool, path: join(dir, 'warmup.csv') }))
+      console.info(`[jobs] warmed up with ${rows} rows of ${WARMUP_TEMPLATE} in ${Math.round(performance.now() - started)} ms`)
     }
     catch (error) {
       // Closing the pool (shutdown during boot) ends it too.
