@@ -1,7 +1,7 @@
 /**
  * GET /healthz — the server answers, has finished booting (recovery of the previous run's jobs, then
- * the engine's warm-up), and its data folder is writable; 503 while it boots and once it is shutting down, so a load balancer sends it work only when it
- * can take it. Open even when NUXT_API_KEY is set.
+ * the engine's warm-up), and its data folder is writable; 503 while it boots and once it is shutting
+ * down, so a load balancer sends it work only when it can take it. Open even when NUXT_API_KEY is set.
  */
 import { access, constants } from 'node:fs/promises'
 
