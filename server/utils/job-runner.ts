@@ -162,18 +162,20 @@ export class JobRunner {
     const template = (await getTemplates().catch(() => undefined))?.get(WARMUP_TEMPLATE)
     if (!template) return
     const started = performance.now()
-    const dir = await mkdtemp(join(tmpdir(), 'sdaas-warmup-'))
+    let dir: string | undefined
     try {
+      dir = await mkdtemp(join(tmpdir(), 'sdaas-warmup-'))
       const spec = { schema: template.schema, rows, format: 'csv' as const, seed: 1, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS }
       evaluateSchemaJob(template.schema, await generateToFile(spec, { pool: this.pool, path: join(dir, 'warmup.csv') }))
       console.info(`[jobs] warmed up with ${rows} rows of ${WARMUP_TEMPLATE} in ${Math.round(performance.now() - started)} ms`)
     }
     catch (error) {
-      // Closing the pool (shutdown during boot) ends it too.
+      // No temporary folder (a read-only TMPDIR, say): jobs run all the same, only colder. Closing
+      // the pool (shutdown during boot) ends it too.
       if (!this.closing) console.warn('[jobs] warm-up failed (jobs run anyway):', error)
     }
     finally {
-      await rm(dir, { recursive: true, force: true })
+      if (dir) await rm(dir, { recursive: true, force: true })
     }
   }
 

@@ -96,6 +96,13 @@ describe('warm-up at boot', () => {
     expect(readdirSync(join(dataDir, 'jobs'))).toEqual([`${id}.json`])
   })
 
+  it('only logs when it cannot run (no temporary folder), and the server works', async () => {
+    const server = await start({ NUXT_DATA_DIR: tempDataDir(), TMPDIR: join(tempDataDir(), 'missing') })
+    expect(server.output()).toContain('[jobs] warm-up failed (jobs run anyway)')
+    const id = await submit(server, { template: 'orders', rows: 100, seed: 1 })
+    expect((await waitFor(server, id, finished)).status).toBe('done')
+  })
+
   it('is skipped with NUXT_WARMUP_ROWS=0', async () => {
     const server = await start({ NUXT_DATA_DIR: tempDataDir(), NUXT_WARMUP_ROWS: '0' })
     expect(server.output()).not.toContain('warmed up')
