@@ -115,6 +115,9 @@ function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: 
   fakerMethod(faker, path, at) // validates the path
   const fakerModule = (faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[moduleName]!
   const method = fakerModule[methodName]!
+  // Each call gets its own copy of object arguments: a method may change them in place
+  // (helpers.shuffle with inplace), which would carry over to later rows, chunks and runs.
+  if (args.some(arg => typeof arg === 'object' && arg !== null)) return () => toCell(method.apply(fakerModule, structuredClone(args)))
   return () => toCell(method.apply(fakerModule, args))
 }
 

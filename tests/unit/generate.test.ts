@@ -79,6 +79,16 @@ describe('generateToFile', () => {
     expect(new Set(fresh).size).toBe(runs.length - 1)
   })
 
+  it('a faker method that changes its arguments in place changes neither later rows nor later runs', async () => {
+    const schema = schemaOf({ columns: [{ name: 'deck', kind: 'faker', method: 'helpers.shuffle', args: [['a', 'b', 'c', 'd', 'e', 'f'], { inplace: true }] }] })
+    const run = () => spec('csv', { schema, rows: 3000 })
+    const first = await generateToFile(run(), { pool: single, path: nextPath('csv') })
+    const again = await generateToFile(run(), { pool: single, path: nextPath('csv') })
+    const rechunked = await generateToFile(run(), { pool: triple, path: nextPath('csv'), chunkRows: 777 })
+    expect(again.sha256).toBe(first.sha256)
+    expect(rechunked.sha256).toBe(first.sha256)
+  })
+
   it('samples for the evaluator exactly the rows of lowest priority, in row order, for any chunking', async () => {
     const [lo, hi] = seedWords(7)
     const byPriority = Array.from({ length: 5_003 }, (_, row) => row).sort((a, b) => rowHash(lo, hi, a, SAMPLE_SALT) - rowHash(lo, hi, b, SAMPLE_SALT) || a - b)
