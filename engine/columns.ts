@@ -115,9 +115,9 @@ function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: 
   fakerMethod(faker, path, at) // validates the path
   const fakerModule = (faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[moduleName]!
   const method = fakerModule[methodName]!
-  // Each call gets its own copy of object arguments: a method may change them in place
-  // (helpers.shuffle with inplace), which would carry over to later rows, chunks and runs.
-  if (args.some(arg => typeof arg === 'object' && arg !== null)) return () => toCell(method.apply(fakerModule, structuredClone(args)))
+  // Each call gets its own copy of list arguments: helpers.shuffle with inplace (the one faker method
+  // that changes an argument) would otherwise carry its shuffle over to later rows, chunks and runs.
+  if (args.some(Array.isArray)) return () => toCell(method.apply(fakerModule, args.map(arg => (Array.isArray(arg) ? arg.slice() : arg))))
   return () => toCell(method.apply(fakerModule, args))
 }
 
