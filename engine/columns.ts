@@ -115,6 +115,9 @@ function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: 
   fakerMethod(faker, path, at) // validates the path
   const fakerModule = (faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[moduleName]!
   const method = fakerModule[methodName]!
+  // Each call gets its own copy of list arguments: helpers.shuffle with inplace (the one faker method
+  // that changes an argument) would otherwise carry its shuffle over to later rows, chunks and runs.
+  if (args.some(Array.isArray)) return () => toCell(method.apply(fakerModule, args.map(arg => (Array.isArray(arg) ? arg.slice() : arg))))
   return () => toCell(method.apply(fakerModule, args))
 }
 
@@ -750,6 +753,13 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   }
 }
 
+/**
+ * A schema value as compileCached's key writes it: JSON writes -0 as 0, yet compiles keep it (a
+ * Parquet double of -0 is not one of 0), so -0 becomes "\0-0", and strings that start with "\0" get
+ * one more, which keeps the key one-to-one.
+ */
+const keyValue = (_: string, value: unknown) => (Object.is(value, -0) ? '\0-0' : typeof value === 'string' && value.startsWith('\0') ? `\0${value}` : value)
+
 /** Compiles kept for reuse by compileCached, the least recently used first. */
 const compiles = new Map<string, CompiledSchema>()
 const COMPILED_KEPT = 8
@@ -765,7 +775,7 @@ const COMPILED_KEPT = 8
  */
 export function compileCached(schema: DatasetSchema, options: { rows: number; seed: number }, variant: string): CompiledSchema {
   const runDependent = schema.columns.some(c => c.unique) ? [options.rows, options.seed] : Math.min(TYPE_PROBE_ROWS, options.rows)
-  const key = JSON.stringify([variant, runDependent, schema])
+  const key = JSON.stringify([variant, runDependent, schema], keyValue)
   let entry = compiles.get(key)
   if (entry) compiles.delete(key)
   else entry = compileSchema(schema, options)

@@ -79,6 +79,28 @@ describe('generateToFile', () => {
     expect(new Set(fresh).size).toBe(runs.length - 1)
   })
 
+  it('a compile is not reused for a schema that differs only by -0 (which JSON writes as 0, and Parquet keeps)', async () => {
+    const withZero = (zero: number) => schemaOf({ columns: [{ name: 'rate', kind: 'categorical', categories: [{ value: zero, weight: 1 }, { value: 0.5, weight: 1 }] }] })
+    const run = spec('parquet', { schema: withZero(0), rows: 1000 })
+    // POST /generate checks the schema as sent; the job then runs the schema stored as JSON.
+    const pool = new WorkerPool({ size: 1 })
+    pools.push(pool)
+    expect(await pool.check(withZero(-0), run.rows, run.seed, 'parquet')).toEqual([])
+    const afterCheck = await generateToFile(run, { pool, path: nextPath('parquet') })
+    const fresh = await generateToFile(run, { pool: single, path: nextPath('parquet') })
+    expect(afterCheck.sha256).toBe(fresh.sha256)
+  })
+
+  it('a faker method that changes its arguments in place changes neither later rows nor later runs', async () => {
+    const schema = schemaOf({ columns: [{ name: 'deck', kind: 'faker', method: 'helpers.shuffle', args: [['a', 'b', 'c', 'd', 'e', 'f'], { inplace: true }] }] })
+    const run = () => spec('csv', { schema, rows: 3000 })
+    const first = await generateToFile(run(), { pool: single, path: nextPath('csv') })
+    const again = await generateToFile(run(), { pool: single, path: nextPath('csv') })
+    const rechunked = await generateToFile(run(), { pool: triple, path: nextPath('csv'), chunkRows: 777 })
+    expect(again.sha256).toBe(first.sha256)
+    expect(rechunked.sha256).toBe(first.sha256)
+  })
+
   it('samples for the evaluator exactly the rows of lowest priority, in row order, for any chunking', async () => {
     const [lo, hi] = seedWords(7)
     const byPriority = Array.from({ length: 5_003 }, (_, row) => row).sort((a, b) => rowHash(lo, hi, a, SAMPLE_SALT) - rowHash(lo, hi, b, SAMPLE_SALT) || a - b)
