@@ -46,6 +46,8 @@ interface Result {
 }
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, phase: { type: 'string' }, rows: { type: 'string' }, runs: { type: 'string', default: '3' } } })
+/** Runs of each SDaaS job (--runs): a whole number, at least 1. */
+const runCount = Math.max(1, Math.floor(Number(args.runs)) || 1)
 
 /** Peak resident memory of a process so far (Linux), in MB. */
 function peakRssMb(pid: number): number {
@@ -220,7 +222,7 @@ async function finalState(url: string, id: string): Promise<{ status: string; by
  */
 async function jobRuns(label: string, body: Record<string, unknown>, port: number): Promise<Result> {
   const results: Result[] = []
-  for (let i = 0; i < Math.max(1, Number(args.runs)); i++) results.push(await jobRun(label, body, port))
+  for (let i = 0; i < runCount; i++) results.push(await jobRun(label, body, port))
   const sorted = [...results].sort((a, b) => a.seconds - b.seconds)
   const median = sorted[(sorted.length - 1) >> 1]!
   return { ...median, peakRssMb: Math.max(...results.map(r => r.peakRssMb)), runs: results.map(r => r.seconds) }
@@ -264,7 +266,7 @@ else {
   results.push(base)
   const rate = (r: Result) => r.rows / r.seconds
   const rates = (r: Result) => (r.runs && r.runs.length > 1 ? [Math.min(...r.runs), Math.max(...r.runs)].reverse().map(s => Math.round(r.rows / s).toLocaleString('en-US')).join(' – ') : '')
-  console.log(`SDaaS jobs: median of ${Math.max(1, Number(args.runs))} runs (a fresh server each); the baseline: one run.`)
+  console.log(`SDaaS jobs: median of ${runCount} runs (a fresh server each); the baseline: one run.`)
   console.table(results.map(r => ({
     run: r.run,
     rows: r.rows.toLocaleString('en-US'),

@@ -51,6 +51,8 @@ export class JobRunner {
   private closing: Promise<void> | undefined
   /** No job starts before recovery has swept the previous process's leftovers. */
   private recovered = false
+  /** The boot warm-up while it runs: a shutdown waits for it to remove its temporary folder. */
+  private warming: Promise<void> | undefined
 
   constructor(private readonly options: JobRunnerOptions) {
     this.pool = new WorkerPool({ size: options.workers || undefined, workerFile: options.workerFile })
@@ -141,7 +143,8 @@ export class JobRunner {
       const resumed = unfinished.map(job => job.job_id)
       this.queue.splice(0, this.queue.length, ...resumed, ...this.queue.filter(id => !resumed.includes(id)))
       if (unfinished.length) console.info(`[jobs] resumed ${unfinished.length} unfinished job(s)`)
-      await this.warmUp()
+      this.warming = this.warmUp()
+      await this.warming
     }
     finally {
       this.recovered = true
@@ -204,6 +207,7 @@ export class JobRunner {
       // Closing the pool rejects the chunks in flight, so the runs end now rather than after their chunks.
       await this.pool.close()
       await Promise.all([...this.running.values()].map(run => run.done))
+      await this.warming
     })()
     return this.closing
   }

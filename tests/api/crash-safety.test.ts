@@ -96,6 +96,21 @@ describe('warm-up at boot', () => {
     expect(readdirSync(join(dataDir, 'jobs'))).toEqual([`${id}.json`])
   })
 
+  it('a shutdown during the warm-up exits cleanly and leaves no temporary file', async () => {
+    const tmp = tempDataDir('sdaas-test-tmp-')
+    const server = await start({ NUXT_DATA_DIR: tempDataDir(), NUXT_WARMUP_ROWS: '5000000', TMPDIR: tmp }, { ready: false })
+    // Stopped once the warm-up is writing its file.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(20)) {
+      const dirs = readdirSync(tmp)
+      if (dirs.length && readdirSync(join(tmp, dirs[0]!)).length) break
+    }
+    expect(readdirSync(tmp)).toHaveLength(1)
+    expect((await stopProcess(server)).code).toBe(0)
+    expect(server.output()).not.toContain('warmed up')
+    expect(server.output()).not.toContain('warm-up failed')
+    expect(readdirSync(tmp)).toEqual([])
+  })
+
   it('only logs when it cannot run (no temporary folder), and the server works', async () => {
     const server = await start({ NUXT_DATA_DIR: tempDataDir(), TMPDIR: join(tempDataDir(), 'missing') })
     expect(server.output()).toContain('[jobs] warm-up failed (jobs run anyway)')
