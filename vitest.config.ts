@@ -12,7 +12,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 60_000, setupFiles: ['tests/support/locales.ts'] },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 60_000, setupFiles: ['tests/support/locales.ts'], globalSetup: ['tests/support/temp-root.ts'] },
       },
       {
         // Against the built server (.output), one server per file; files run one at a time on 2 cores.
@@ -20,6 +20,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/api/**/*.test.ts', 'tests/browser/**/*.test.ts'],
+          globalSetup: ['tests/support/temp-root.ts'],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -26,7 +26,10 @@ beforeAll(() => {
   triple = new WorkerPool({ size: 3 })
   pools.push(single, triple)
 })
-afterAll(() => Promise.all(pools.map(p => p.close())))
+afterAll(async () => {
+  await Promise.all(pools.map(p => p.close()))
+  rmSync(dir, { recursive: true, force: true })
+})
 
 const spec = (format: Format, overrides: Partial<GenerationSpec> = {}): GenerationSpec => ({
   schema: everyKind, rows: 5_003, format, seed: 7, sampleSize: 500, previewRows: 10, ...overrides,
