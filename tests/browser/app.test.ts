@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createPage, fetch, url } from '@nuxt/test-utils/e2e'
 import type { Page } from 'playwright-core'
 import { tempDataDir } from '../support/data-dir'
-import { setupBuiltServer } from '../support/e2e'
+import { generateFromWizard, setupBuiltServer } from '../support/e2e'
 import { vegaCsv } from '../support/vega'
 
 const screenshots = fileURLToPath(new URL('../.screenshots/', import.meta.url))
@@ -132,11 +132,7 @@ describe('browser: the flows of the UI in headless Chromium', () => {
     await editor.locator('[data-column-editor="2"]').getByRole('button', { name: 'Move code up' }).click()
     await screenshot(page, 'schema-editor')
 
-    await page.getByRole('button', { name: 'Next' }).click()
-    await page.getByLabel('Rows', { exact: true }).fill('2000')
-    await page.getByRole('button', { name: 'Next' }).click()
-    await page.getByRole('button', { name: 'Generate' }).click()
-    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    await generateFromWizard(page, 2000)
     await page.locator('h1 [data-status="done"]').waitFor({ timeout: 60_000 })
     await page.locator('[data-test="metrics"]').waitFor()
     expect(await page.locator('[data-test="preview"] thead th').allInnerTexts()).toEqual(['id\nsequence', 'code\ninteger', 'name\nfaker', 'age\ninteger'])
@@ -197,11 +193,7 @@ describe('browser: the flows of the UI in headless Chromium', () => {
     await page.waitForURL(/\/app\/new\?edit=1&model=/)
     await page.getByText('A copy of “Model of penguins.csv”').waitFor()
     await screenshot(page, 'model-editor')
-    await page.getByRole('button', { name: 'Next' }).click()
-    await page.getByLabel('Rows', { exact: true }).fill('500')
-    await page.getByRole('button', { name: 'Next' }).click()
-    await page.getByRole('button', { name: 'Generate' }).click()
-    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    await generateFromWizard(page, 500)
     await page.locator('[data-status="done"]').first().waitFor({ timeout: 60_000 })
     expect(problems).toEqual([])
   })

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createPage, url } from '@nuxt/test-utils/e2e'
 import { tempDataDir } from '../support/data-dir'
-import { setupBuiltServer } from '../support/e2e'
+import { generateFromWizard, setupBuiltServer } from '../support/e2e'
 
 const screenshots = fileURLToPath(new URL('../.screenshots/', import.meta.url))
 mkdirSync(screenshots, { recursive: true })
@@ -34,11 +34,7 @@ describe('browser: signing in to a server with NUXT_API_KEY', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.waitForURL('**/app/new')
     await page.getByRole('radio', { name: 'Use template Orders' }).click()
-    await page.getByRole('button', { name: 'Next' }).click()
-    await page.getByLabel('Rows', { exact: true }).fill('2000')
-    await page.getByRole('button', { name: 'Next' }).click()
-    await page.getByRole('button', { name: 'Generate' }).click()
-    await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
+    await generateFromWizard(page, 2000)
     const id = page.url().split('/').pop()!
     await page.locator('[data-status="done"]').waitFor({ timeout: 60_000 })
     await page.locator('[data-test="preview"] tbody tr').first().waitFor()

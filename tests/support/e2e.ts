@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { beforeAll } from 'vitest'
 import { fetch, setup } from '@nuxt/test-utils/e2e'
+import type { Page } from 'playwright-core'
 
 const rootDir = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -35,4 +36,16 @@ export async function setupBuiltServer(env: Record<string, string> & { NUXT_DATA
       if (Date.now() > deadline) throw new Error('the server did not become healthy within 60 s')
     }
   }, 70_000)
+}
+
+/**
+ * The New job wizard from its first step's Next: `rows` rows with the other settings as they are,
+ * then Generate; resolves on the job's page.
+ */
+export async function generateFromWizard(page: Page, rows: number): Promise<void> {
+  await page.getByRole('button', { name: 'Next' }).click()
+  await page.getByLabel('Rows', { exact: true }).fill(String(rows))
+  await page.getByRole('button', { name: 'Next' }).click()
+  await page.getByRole('button', { name: 'Generate' }).click()
+  await page.waitForURL(/\/app\/jobs\/[0-9a-f-]{36}$/)
 }
