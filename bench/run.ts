@@ -265,7 +265,7 @@ else {
   const base = JSON.parse(child.stdout.trim().split('\n').pop()!) as Result
   results.push(base)
   const rate = (r: Result) => r.rows / r.seconds
-  const rates = (r: Result) => (r.runs && r.runs.length > 1 ? [Math.min(...r.runs), Math.max(...r.runs)].reverse().map(s => Math.round(r.rows / s).toLocaleString('en-US')).join(' – ') : '')
+  const rates = (r: Result) => (r.runs && r.runs.length > 1 ? [Math.max(...r.runs), Math.min(...r.runs)].map(s => Math.round(r.rows / s).toLocaleString('en-US')).join(' – ') : '')
   console.log(`SDaaS jobs: median of ${runCount} runs (a fresh server each); the baseline: one run.`)
   console.table(results.map(r => ({
     run: r.run,
