@@ -8,7 +8,7 @@ import type { CellValue, Format } from '../shared/schema.ts'
 import type { OutputType, ValueTable } from './columns.ts'
 import type { PartsSource } from './fast-faker.ts'
 import { civilDay, DAY_MS } from './datetime.ts'
-import { CSV_QUOTED, CSV_UNQUOTED, writeUtf8 } from './utf8.ts'
+import { chunkCapacity, CSV_QUOTED, CSV_UNQUOTED, writeUtf8 } from './utf8.ts'
 import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, StringColumnBuilder, parseDate, parseTimestamp, type ParquetColumn, type ParquetType, type RowGroupMeta } from './parquet.ts'
 
 export interface FormatInfo {
@@ -140,7 +140,7 @@ class ByteSink {
   /** Makes room for `extra` more bytes. */
   reserve(extra: number): Uint8Array {
     if (this.length + extra > this.bytes.length) {
-      const grown = ownBytes(Math.max(2 * this.bytes.length, this.length + extra))
+      const grown = ownBytes(chunkCapacity(Math.max(2 * this.bytes.length, this.length + extra)))
       grown.set(this.bytes.subarray(0, this.length))
       this.bytes = grown
     }
@@ -553,7 +553,7 @@ function textFormat(header: string, separator: string, footer: string, encodeRow
       const out = new Array<CellValue>(outputIndex.length)
       const flush = () => {
         if (length + pending.length * 3 > buffer.length) {
-          const grown = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, length + pending.length * 3))
+          const grown = Buffer.allocUnsafeSlow(chunkCapacity(Math.max(buffer.length * 2, length + pending.length * 3)))
           buffer.copy(grown, 0, 0, length)
           buffer = grown
         }

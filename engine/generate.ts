@@ -12,7 +12,7 @@ import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
 import { gzipSync } from 'node:zlib'
 import type { CellValue } from '../shared/schema.ts'
-import { GZIP_LEVEL, GZIP_MEMBER_ROWS, type ChunkResult, type GenerationSpec, type SampledRow } from './chunk.ts'
+import { appendPreview, GZIP_LEVEL, GZIP_MEMBER_ROWS, keepLowest, SAMPLE_MAX_CHARS, type ChunkResult, type GenerationSpec, type SampledRow } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import type { WorkerPool } from './pool.ts'
 
@@ -38,8 +38,12 @@ export interface GenerationSummary {
   sha256: string
   nulls: number[]
   counts: Record<number, number[]>
-  /** The evaluator's sample (every column, hidden ones included), ordered by row. */
+  /**
+   * The evaluator's sample, ordered by row: every column in schema order (hidden ones the evaluator
+   * does not read are null), at most `sampleSize` rows and SAMPLE_MAX_CHARS characters (chunk.ts).
+   */
   sample: CellValue[][]
+  /** The first rows (output columns), within PREVIEW_MAX_CHARS. */
   preview: CellValue[][]
 }
 
@@ -50,34 +54,43 @@ function addCounts(into: Record<number, number[]>, from: Record<number, number[]
   }
 }
 
-/**
- * Keeps the `size` sampled rows with the lowest priorities (at equal priority, the lower rows): the
- * same rows whatever the chunking. `sample` is in row order (chunks are merged in order) and so is
- * the result. The cut-off comes from sorting the priorities alone as numbers, which is several times
- * faster than sorting the rows with a comparator.
- */
-function keepLowest(sample: SampledRow[], size: number): SampledRow[] {
-  if (sample.length <= size) return sample
-  const sorted = Float64Array.from(sample, s => s.priority).sort()
-  const cutoff = sorted[size - 1]!
-  // Places left for rows at the cut-off once every row below it is kept, filled in row order.
-  let ties = size - sorted.indexOf(cutoff)
-  return sample.filter(s => s.priority < cutoff || (s.priority === cutoff && ties-- > 0))
-}
-
 const EMPTY = new Uint8Array(0)
 
-/** Generates `spec` into `options.path`. Rejects with the signal's reason when it fires. */
+/**
+ * Generates `spec` into `options.path`. Rejects with the signal's reason when it fires: the run's
+ * requests in the pool are stopped at once (their workers terminated), as they are when the run fails.
+ */
 export async function generateToFile(spec: GenerationSpec, options: GenerationOptions): Promise<GenerationSummary> {
-  const { pool, path, signal } = options
+  const { pool, signal } = options
   const runId = randomUUID()
+  signal?.throwIfAborted()
+  const stop = () => pool.cancelRun(runId, 'canceled')
+  signal?.addEventListener('abort', stop, { once: true })
+  try {
+    return await writeRun(runId, spec, options)
+  }
+  catch (error) {
+    pool.cancelRun(runId, 'the run failed')
+    throw signal?.aborted ? signal.reason : error
+  }
+  finally {
+    signal?.removeEventListener('abort', stop)
+  }
+}
+
+async function writeRun(runId: string, spec: GenerationSpec, options: GenerationOptions): Promise<GenerationSummary> {
+  const { pool, path, signal } = options
   const framing = await pool.framing(runId, spec)
   const gzip = Boolean(options.gzip)
-  // Gzip members end at fixed rows: their bytes depend on where they end.
-  const chunkRows = Math.max(1, Math.floor(framing.fixedChunkRows ?? (gzip ? GZIP_MEMBER_ROWS : undefined) ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS))
+  // Gzip members end at fixed rows: their bytes depend on where they end. Wide rows make smaller
+  // chunks, members and row groups (the width is the schema's, so the bytes still do not depend on chunking).
+  const asked = Math.floor(framing.fixedChunkRows ?? (gzip ? GZIP_MEMBER_ROWS : undefined) ?? options.chunkRows ?? DEFAULT_CHUNK_ROWS)
+  const chunkRows = Math.max(1, Math.min(asked, framing.maxChunkRows))
   const chunkCount = Math.ceil(spec.rows / chunkRows)
-  // About two chunks per worker in flight, counted in rows, so large fixed chunks (Parquet) hold less memory.
-  const maxInFlight = Math.max(pool.size, Math.floor((pool.size * 2 * DEFAULT_CHUNK_ROWS) / chunkRows))
+  // About two chunks per worker in flight, counted in rows (of ordinary width, or as many as the
+  // width allows), so large fixed chunks (Parquet) and wide rows hold less memory.
+  const inFlightRows = pool.size * 2 * Math.min(DEFAULT_CHUNK_ROWS, framing.maxChunkRows)
+  const maxInFlight = Math.max(pool.size, Math.floor(inFlightRows / chunkRows))
   const tempPath = `${path}.${runId}.tmp`
   const file = createWriteStream(tempPath)
   let streamError: Error | undefined
@@ -111,6 +124,8 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
   const summary: GenerationSummary = { rows: spec.rows, bytes: 0, sha256: '', nulls: spec.schema.columns.map(() => 0), counts: {}, sample: [], preview: [] }
   const chunkMetas: { meta?: RowGroupMeta; offset: number }[] = []
   let sample: SampledRow[] = []
+  let sampleChars = 0
+  let previewChars = 0
   const inFlight = new Map<number, Promise<ChunkResult>>()
   const launch = (index: number) => {
     const start = index * chunkRows
@@ -137,9 +152,15 @@ export async function generateToFile(spec: GenerationSpec, options: GenerationOp
       await write(chunk.bytes, true)
       chunk.nulls.forEach((n, i) => { summary.nulls[i]! += n })
       addCounts(summary.counts, chunk.counts)
-      sample.push(...chunk.sample)
-      if (sample.length > 2 * spec.sampleSize) sample = keepLowest(sample, spec.sampleSize)
-      summary.preview.push(...chunk.preview)
+      for (const s of chunk.sample) {
+        sample.push(s)
+        sampleChars += s.chars
+      }
+      if (sample.length > 2 * spec.sampleSize || sampleChars > 2 * SAMPLE_MAX_CHARS) {
+        sample = keepLowest(sample, spec.sampleSize)
+        sampleChars = sample.reduce((sum, s) => sum + s.chars, 0)
+      }
+      previewChars = appendPreview(summary.preview, chunk.preview, previewChars)
       options.onProgress?.(chunk.start + chunk.count)
     }
     await write(framed(await pool.footer(runId, spec, chunkMetas)))

@@ -22,7 +22,7 @@ import { ByteWriter } from 'hyparquet-writer/src/bytewriter.js'
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
-import { PLAIN, writeUtf8 } from './utf8.ts'
+import { chunkCapacity, PLAIN, writeUtf8 } from './utf8.ts'
 
 export type ParquetType = 'BOOLEAN' | 'INT64' | 'DOUBLE' | 'STRING' | 'TIMESTAMP_MILLIS' | 'DATE'
 
@@ -314,7 +314,7 @@ export class StringColumnBuilder {
       this.lengths = lengths
     }
     if (this.length + bytes > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + bytes))
+      const grown = new Uint8Array(chunkCapacity(Math.max(2 * this.bytes.length, this.length + bytes)))
       grown.set(this.bytes.subarray(0, this.length))
       this.bytes = grown
     }

@@ -58,3 +58,16 @@ export function writeUtf8(bytes: Uint8Array, p: number, text: string, mode: numb
   }
   return p
 }
+
+/**
+ * Most bytes one chunk's buffer may grow to. Chunks hold a bounded number of rows sized to the
+ * schema's width (engine/generate.ts); a chunk that still passes this (values far wider than the
+ * schema's first rows) fails its job rather than exhausting the machine's memory.
+ */
+export const MAX_CHUNK_BYTES = 1 << 30
+
+/** A chunk buffer's next size: `wanted`, or an error once that passes MAX_CHUNK_BYTES. */
+export function chunkCapacity(wanted: number): number {
+  if (wanted > MAX_CHUNK_BYTES) throw new Error(`a chunk of rows passed ${MAX_CHUNK_BYTES} bytes: its values are much wider than the schema's first rows`)
+  return wanted
+}

@@ -8,7 +8,7 @@ import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import { gzipSync } from 'node:zlib'
 import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
-import { createChunkGenerator, GZIP_LEVEL, prepare, type ChunkResult, type GenerationSpec } from './chunk.ts'
+import { createChunkGenerator, GZIP_LEVEL, prepare, rowsPerChunk, type ChunkResult, type GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from './parquet.ts'
 import { loadLocale } from './locales.ts'
 import { checkSchema } from './validate.ts'
@@ -27,11 +27,12 @@ export type WorkerRequest =
   | { type: 'fit'; path: string; profile: DatasetProfile }
   | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }
 
-/** The bytes around the chunks, and the chunk size the format fixes (Parquet). */
+/** The bytes around the chunks, the chunk size the format fixes (Parquet), and the largest the rows' width allows. */
 export interface Framing {
   header: Uint8Array
   separator: Uint8Array
   fixedChunkRows?: number
+  maxChunkRows: number
 }
 
 export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string }
@@ -69,8 +70,10 @@ async function handle(request: WorkerRequest): Promise<{ result: unknown; transf
     case 'quality':
       return { result: await fittedQuality(request.path, request.profile, request.sample), transfer: [] }
     case 'framing': {
-      const { format } = (await runOf(request.runId, request.spec)).prepared
-      return { result: { header: format.header, separator: format.separator, fixedChunkRows: format.fixedChunkRows } satisfies Framing, transfer: [] }
+      const { prepared } = await runOf(request.runId, request.spec)
+      const { format } = prepared
+      const maxChunkRows = rowsPerChunk(request.spec, prepared, request.spec.rows)
+      return { result: { header: format.header, separator: format.separator, fixedChunkRows: format.fixedChunkRows, maxChunkRows } satisfies Framing, transfer: [] }
     }
     case 'footer': {
       const { format } = (await runOf(request.runId, request.spec)).prepared

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WorkerPool } from '~~/engine/pool'
+import { WorkerPool, WorkerTimeout } from '~~/engine/pool'
 import { generateToFile } from '~~/engine/generate'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { withTypes, type DatasetProfile } from '~~/engine/profile'
@@ -20,6 +20,15 @@ export const PREVIEW_ROWS = 1000
 export const MAX_ATTEMPTS = 3
 /** How often a running job's progress is written to the store. */
 const PROGRESS_INTERVAL_MS = 250
+/**
+ * Longest a schema check (POST /generate) may take: past it the thread is terminated and the request
+ * is a 400. Ordinary schemas take milliseconds; the slowest shipped template's check about 50 ms.
+ */
+export const CHECK_TIME_LIMIT_MS = 3000
+/** Threads that only check schemas, so a check never waits behind the chunks of running jobs. */
+const CHECK_WORKERS = 2
+/** Heap of a checking thread: a check generates a few rows; more memory than this is refused. */
+const CHECK_HEAP_MB = 512
 
 export interface JobRunnerOptions {
   concurrency: number
@@ -46,6 +55,12 @@ export class JobRunner {
   private readonly queue: string[] = []
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private readonly pool: WorkerPool
+  private readonly checks: WorkerPool
+  /**
+   * Jobs a crash interrupted: each runs alone, before any other job, so that a job that takes the
+   * process down again is the only one charged for it (see start).
+   */
+  private readonly suspects = new Set<string>()
   /** Submissions whose record is being written: they hold a place in the queue already. */
   private admitting = 0
   private closing: Promise<void> | undefined
@@ -56,11 +71,26 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     this.pool = new WorkerPool({ size: options.workers || undefined, workerFile: options.workerFile })
+    this.checks = new WorkerPool({ size: CHECK_WORKERS, workerFile: options.workerFile, heapMb: CHECK_HEAP_MB })
   }
 
-  /** What is wrong with a schema for these rows, seed and format (checked in a worker thread). */
+  /**
+   * What is wrong with a schema for these rows, seed and format, checked in a thread of its own within
+   * CHECK_TIME_LIMIT_MS (past it, or past the thread's memory, an issue says so).
+   */
   check(schema: DatasetSchema, rows: number, seed: number, format: Format) {
-    return this.whileOpen(() => this.pool.check(schema, rows, seed, format))
+    return this.whileOpen(async () => {
+      try {
+        return await this.checks.check(schema, rows, seed, format, CHECK_TIME_LIMIT_MS)
+      }
+      catch (error) {
+        if (this.closing) throw error
+        const why = error instanceof WorkerTimeout
+          ? `generating its first rows took longer than ${CHECK_TIME_LIMIT_MS} ms`
+          : `generating its first rows failed (${error instanceof Error ? error.message : String(error)}; a check may use at most ${CHECK_HEAP_MB} MB)`
+        return [{ path: ['schema'], message: `the schema cannot be used: ${why}; look for faker arguments, templates or expressions that make very large or slow values` }]
+      }
+    })
   }
 
   /** Profiles an uploaded CSV in a worker thread. */
@@ -135,10 +165,17 @@ export class JobRunner {
       const swept = await sweepTemporaryFiles()
       if (swept) console.info(`[jobs] removed ${swept} temporary file(s) left by an interrupted run`)
       const unfinished = (await listJobs()).filter(job => job.status === 'queued' || job.status === 'running').reverse()
-      for (const job of unfinished) {
+      // Jobs left running were interrupted by a crash. Only a job that was running alone is known to
+      // be the one that may have caused it: when several were, none is charged the attempt, and each
+      // runs alone from now on, so a job that crashes the process again is charged on its own.
+      const interrupted = unfinished.filter(job => job.status === 'running')
+      for (const job of interrupted) {
         // Re-read: a DELETE may have canceled it since the list was taken.
         const current = await getJob(job.job_id)
-        if (current?.status === 'running') await saveJob({ ...current, status: 'queued', progress: 0, rows_written: 0, started_at: null })
+        if (current?.status !== 'running') continue
+        const attempts = interrupted.length > 1 ? Math.max(0, current.attempts - 1) : current.attempts
+        await saveJob({ ...current, status: 'queued', progress: 0, rows_written: 0, started_at: null, attempts })
+        this.suspects.add(job.job_id)
       }
       const resumed = unfinished.map(job => job.job_id)
       this.queue.splice(0, this.queue.length, ...resumed, ...this.queue.filter(id => !resumed.includes(id)))
@@ -192,6 +229,7 @@ export class JobRunner {
     const run = this.running.get(id)
     if (!run) return false
     run.controller.abort(new Canceled('canceled'))
+    this.pool.cancelRun(id)
     await run.done
     return true
   }
@@ -205,22 +243,31 @@ export class JobRunner {
       this.queue.length = 0
       for (const run of this.running.values()) run.controller.abort(new Error('server shutting down'))
       // Closing the pool rejects the chunks in flight, so the runs end now rather than after their chunks.
-      await this.pool.close()
+      await Promise.all([this.pool.close(), this.checks.close()])
       await Promise.all([...this.running.values()].map(run => run.done))
       await this.warming
     })()
     return this.closing
   }
 
+  /** The next job to start, if one may start now: a suspect only alone, and nothing beside a suspect. */
+  private next(): string | undefined {
+    if (!this.recovered || this.closing || this.running.size >= this.options.concurrency) return undefined
+    if ([...this.running.keys()].some(id => this.suspects.has(id))) return undefined
+    const suspect = this.queue.findIndex(id => this.suspects.has(id))
+    if (suspect < 0) return this.queue.shift()
+    return this.running.size === 0 ? this.queue.splice(suspect, 1)[0] : undefined
+  }
+
   private pump(): void {
-    while (this.recovered && !this.closing && this.running.size < this.options.concurrency && this.queue.length) {
-      const id = this.queue.shift()!
+    for (let id = this.next(); id !== undefined; id = this.next()) {
       const controller = new AbortController()
       const done = this.run(id, controller.signal).catch((error) => {
         // Even the error status could not be written (the data folder is gone, say): log, and go on.
         console.error(`[jobs] job ${id} could not be recorded:`, error)
       }).finally(() => {
         this.running.delete(id)
+        this.suspects.delete(id)
         this.pump()
       })
       this.running.set(id, { controller, done })
@@ -267,7 +314,11 @@ export class JobRunner {
       )
       const metrics = evaluateSchemaJob(job.schema, summary)
       const dataset = job.dataset ? await getDataset(job.dataset) : null
-      if (dataset) metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), withTypes(dataset, job.source_columns), summary.sample)
+      if (dataset) {
+        // Canceling stops the scoring too: it runs under the job's id (see cancel).
+        const profile = withTypes(dataset, job.source_columns)
+        metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), profile, summary.sample, id)
+      }
       await writeJsonAtomic(await sidecarPath(id, 'metrics'), metrics)
       await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
       const ttl = this.options.artifactTtlSeconds

@@ -52,6 +52,28 @@ describe('jobs survive a server that stops', () => {
     expect(job.error).toMatch(/gave up after 3 attempts/)
   })
 
+  it('charges a crash to no one when several jobs were running, then runs each of them alone', async () => {
+    const ids = [await submit({ template: 'orders', rows: 200_000, seed: 2 }), await submit({ template: 'orders', rows: 200_000, seed: 3 })]
+    for (const id of ids) await waitForJob(id)
+    await stopServer()
+    // As a server that crashed three times while both ran would have left them: which one brought it
+    // down is not known, so neither may be given up on.
+    for (const id of ids) {
+      const path = join(dataDir, 'jobs', `${id}.json`)
+      const record = JSON.parse(readFileSync(path, 'utf8'))
+      writeFileSync(path, JSON.stringify({ ...record, status: 'running', attempts: 3, finished_at: null }))
+    }
+    await startServer({ env: { ...env, NUXT_CONCURRENCY: '2' } })
+    const [first, second] = [await waitForJob(ids[0]!), await waitForJob(ids[1]!)]
+    expect([first.status, second.status]).toEqual(['done', 'done'])
+    // One after the other, although two jobs may run at once.
+    const [a, b] = [first, second].sort((x, y) => x.started_at!.localeCompare(y.started_at!))
+    expect(a!.finished_at! <= b!.started_at!).toBe(true)
+    for (const id of ids) expect(JSON.parse(readFileSync(join(dataDir, 'jobs', `${id}.json`), 'utf8')).attempts).toBe(3)
+    await stopServer()
+    await startServer({ env })
+  })
+
   it('a graceful stop (SIGTERM) leaves the running job queued, and it finishes after the restart', async () => {
     const id = await submit({ template: 'transactions', rows: 1_500_000, seed: 8 })
     const deadline = Date.now() + 60_000

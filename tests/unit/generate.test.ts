@@ -8,12 +8,12 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Format } from '#shared/schema'
-import { GZIP_MEMBER_ROWS, SAMPLE_SALT, type GenerationSpec } from '~~/engine/chunk'
+import { CHUNK_TARGET_CHARS, GZIP_MEMBER_ROWS, keepLowest, PREVIEW_MAX_CHARS, SAMPLE_SALT, SAMPLE_TEXT_CHARS, type GenerationSpec, type SampledRow } from '~~/engine/chunk'
 import { evaluateSchemaJob } from '~~/engine/evaluate'
 import { generateToFile } from '~~/engine/generate'
 import { PARQUET_ROW_GROUP_ROWS } from '~~/engine/formats'
 import { WorkerPool } from '~~/engine/pool'
-import { rowHash, seedWords } from '~~/engine/random'
+import { RowRandom, rowHash, seedWords } from '~~/engine/random'
 import { everyKind, schemaOf } from '../support/schemas'
 
 const dir = mkdtempSync(join(tmpdir(), 'sdaas-generate-'))
@@ -113,6 +113,85 @@ describe('generateToFile', () => {
       // The first column is a sequence 10 + 5 × row.
       expect(summary.sample.map(cells => ((cells[0] as number) - 10) / 5)).toEqual(expected)
     }
+  })
+
+  it('bounds the preview in characters, keeps long texts out of the sample and hidden columns the evaluator does not read', async () => {
+    // A hidden 200-character pattern, read 100 times by a hidden template, read 4 times by a visible
+    // one: cells of 80,000 characters.
+    const wide = schemaOf({ columns: [
+      { name: 'id', kind: 'sequence' },
+      { name: 'block', kind: 'pattern', pattern: '?'.repeat(200), hidden: true },
+      { name: 'text', kind: 'template', template: '{{part}}'.repeat(4) },
+      { name: 'part', kind: 'template', template: '{{block}}'.repeat(100), hidden: true },
+      { name: 'x', kind: 'float', min: 0, max: 1, hidden: true },
+      { name: 'y', kind: 'float', min: 0, max: 1 },
+    ], correlations: [{ columns: ['x', 'y'], matrix: [[1, 0.5], [0.5, 1]] }] })
+    for (const chunkRows of [20_000, 7]) {
+      const summary = await generateToFile({ ...spec('csv'), schema: wide, rows: 200, sampleSize: 200, previewRows: 100 }, { pool: triple, path: nextPath('csv'), chunkRows })
+      // As many whole rows as fit, each of 80,000 characters and 3 cells of 8.
+      expect(summary.preview.length).toBe(Math.floor(PREVIEW_MAX_CHARS / (80_000 + 3 * 8)))
+      expect(summary.preview[0]![1]).toHaveLength(80_000)
+      expect(summary.sample).toHaveLength(200)
+      for (const cells of summary.sample) {
+        expect(cells[1]).toBeNull() // hidden and read by nobody but the template
+        expect(cells[3]).toBeNull() // hidden, read only by the template
+        expect(typeof cells[4]).toBe('number') // hidden, but in a correlation group
+        expect((cells[2] as string).length).toBeLessThanOrEqual(SAMPLE_TEXT_CHARS)
+      }
+      // Stand-ins are as distinct as the texts.
+      expect(new Set(summary.sample.map(cells => cells[2])).size).toBe(200)
+    }
+  })
+
+  it('makes chunks, gzip members and Parquet row groups of wide rows smaller, with the same bytes for any chunking', async () => {
+    // Rows of 3,000 characters in one text column and one sequence: two cells of 8 besides.
+    const wide = schemaOf({ columns: [
+      { name: 'id', kind: 'sequence' },
+      { name: 'block', kind: 'pattern', pattern: '@'.repeat(100), hidden: true },
+      { name: 'text', kind: 'template', template: '{{block}}'.repeat(30) },
+    ] })
+    const rowsPerChunk = Math.floor(CHUNK_TARGET_CHARS / (2 * (3000 + 2 * 8)))
+    const path = nextPath('parquet')
+    const run = { ...spec('parquet'), schema: wide, rows: 2 * rowsPerChunk + 10, sampleSize: 10 }
+    await generateToFile(run, { pool: triple, path })
+    const groups = parquetMetadata(readFileSync(path).buffer).row_groups.map(g => Number(g.num_rows))
+    expect(groups).toEqual([rowsPerChunk, rowsPerChunk, 10])
+    for (const gzip of [false, true]) {
+      const csv = { ...run, format: 'csv' as const }
+      const [a, b] = await Promise.all([
+        generateToFile(csv, { pool: single, path: nextPath('csv'), gzip }),
+        generateToFile(csv, { pool: triple, path: nextPath('csv'), chunkRows: 999, gzip }),
+      ])
+      expect(b.sha256).toBe(a.sha256)
+    }
+  })
+
+  it('keeps, under a character budget, the same sampled rows whatever the chunking', () => {
+    const rng = new RowRandom(3)
+    const rows: SampledRow[] = Array.from({ length: 2000 }, (_, row) => {
+      rng.setRow(row)
+      return { row, priority: rng.next(), cells: [], chars: 1 + Math.floor(rng.next() * 1000) }
+    })
+    const whole = keepLowest(rows, 300, 50_000)
+    expect(whole.reduce((sum, s) => sum + s.chars, 0)).toBeLessThanOrEqual(50_000)
+    expect(whole.length).toBeLessThan(300) // the budget, not the count, decided
+    for (const parts of [7, 13, 250]) {
+      let merged: SampledRow[] = []
+      for (let start = 0; start < rows.length; start += parts) merged = keepLowest([...merged, ...keepLowest(rows.slice(start, start + parts), 300, 50_000)], 300, 50_000)
+      expect(merged).toEqual(whole)
+    }
+  })
+
+  it('stops at once when aborted while a chunk is still running: the chunk\'s worker is terminated', async () => {
+    const stalling = new WorkerPool({ size: 1, workerFile: new URL('../support/stalling-worker.mjs', import.meta.url) })
+    pools.push(stalling)
+    const controller = new AbortController()
+    const stuck = schemaOf({ columns: [{ name: 'stall', kind: 'uuid' }] })
+    const run = generateToFile({ ...spec('csv'), schema: stuck }, { pool: stalling, path: nextPath('csv'), signal: controller.signal })
+    controller.abort(new Error('canceled by the test'))
+    await expect(run).rejects.toThrow('canceled by the test')
+    // The worker was replaced and answers.
+    expect(await stalling.check(schemaOf({ columns: [{ name: 'a', kind: 'uuid' }] }), 1, 1)).toEqual([])
   })
 
   it('writes CSV that a real parser reads back, quoting commas, quotes and newlines', async () => {

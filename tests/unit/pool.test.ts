@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { afterAll, describe, expect, it } from 'vitest'
-import { WORKER_NICE, WorkerPool } from '~~/engine/pool'
+import { RunCanceled, WORKER_NICE, WorkerPool, WorkerTimeout } from '~~/engine/pool'
 
 /** Nice value of each thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat). */
 function threadNices(): number[] {
@@ -45,6 +45,43 @@ describe('a worker that dies', () => {
       expect(issues).toEqual({ status: 'fulfilled', value: [] })
       // And the pool still works.
       expect(await pool.check(schema, 10, 1)).toEqual([])
+    }
+    finally {
+      await pool.close()
+    }
+  })
+})
+
+describe('a worker that does not answer', () => {
+  const column = (name: string) => ({ name, kind: 'uuid' as const, null_rate: 0, unique: false, hidden: false })
+  const stalling = { locale: 'en', columns: [column('stall')] }
+  const ordinary = { locale: 'en', columns: [column('a')] }
+  const spec = (schema: typeof ordinary) => ({ schema, rows: 10, format: 'csv' as const, seed: 1, sampleSize: 10, previewRows: 0 })
+  const workerFile = new URL('../support/stalling-worker.mjs', import.meta.url)
+
+  it('is terminated past the request\'s time limit, which then fails; its replacement takes the next request', async () => {
+    const pool = new WorkerPool({ size: 1, workerFile })
+    try {
+      const [stalled, next] = await Promise.allSettled([pool.check(stalling, 10, 1, 'csv', 200), pool.check(ordinary, 10, 1, 'csv', 200)])
+      expect(stalled).toMatchObject({ status: 'rejected', reason: expect.any(WorkerTimeout) })
+      expect(next).toEqual({ status: 'fulfilled', value: [] })
+    }
+    finally {
+      await pool.close()
+    }
+  })
+
+  it('is terminated when its run is canceled: the run\'s requests fail, queued or running, other runs go on', async () => {
+    const pool = new WorkerPool({ size: 2, workerFile })
+    try {
+      const chunk = (runId: string, schema: typeof ordinary, start: number) => pool.run({ runId, spec: spec(schema), start, count: 1 })
+      // Both workers stall on the canceled run's chunks; a third of its chunks waits in the queue.
+      const doomed = [chunk('doomed', stalling, 0), chunk('doomed', stalling, 1), chunk('doomed', stalling, 2)]
+      const other = chunk('other', ordinary, 0)
+      pool.cancelRun('doomed')
+      const settled = await Promise.allSettled(doomed)
+      for (const result of settled) expect(result).toMatchObject({ status: 'rejected', reason: expect.any(RunCanceled) })
+      expect(await other).toEqual([])
     }
     finally {
       await pool.close()
