@@ -13,6 +13,7 @@
  *   npm run bench -- --quick               # 1M rows only (and fitting)
  *   npm run bench -- --runs 5              # each job 5 times (default 3), each on a fresh server; the median is shown
  *   npm run bench -- --phase fit           # fitting only
+ *   npm run bench -- --phase hostile       # the server's peak RSS with a job of the widest rows allowed beside an ordinary one
  */
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -248,8 +249,59 @@ async function jobRun(label: string, body: Record<string, unknown>, port: number
   }
 }
 
+/**
+ * A job of the widest rows the limits allow (9 columns of 100,000 characters, from a hidden pattern
+ * read by a hidden template read by each column: what a caller trying to exhaust memory would send).
+ */
+const HOSTILE_SCHEMA = {
+  columns: [
+    { name: 'b', kind: 'pattern', pattern: '?'.repeat(200), hidden: true },
+    { name: 'p', kind: 'template', template: '{{b}}'.repeat(125), hidden: true },
+    ...Array.from({ length: 9 }, (_, i) => ({ name: `text_${i}`, kind: 'template', template: '{{p}}'.repeat(4) })),
+  ],
+}
+
+/** The HTTP process's peak RSS (worker threads included) and an ordinary job's time, with and without a hostile job beside it. */
+async function hostileRun(port: number): Promise<void> {
+  const innocent = { template: 'customers', rows: 200_000, format: 'csv', seed: 1 }
+  const hostile = { schema: HOSTILE_SCHEMA, rows: 1000, format: 'csv', seed: 1 }
+  const rows: Record<string, string>[] = []
+  for (const bodies of [[innocent], [hostile, innocent]]) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sdaas-bench-data-'))
+    const server = await startBuiltServer(port, { NUXT_DATA_DIR: dataDir, NUXT_RATE_LIMIT: '0' })
+    try {
+      const before = peakRssMb(server.process.pid!)
+      const started = performance.now()
+      const ids: string[] = []
+      for (const body of bodies) {
+        const response = await fetch(`${server.url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        if (response.status !== 202) throw new Error(`POST /generate: ${response.status} ${await response.text()}`)
+        ids.push(((await response.json()) as { job_id: string }).job_id)
+      }
+      const states = await Promise.all(ids.map(async id => ({ state: await finalState(server.url, id), seconds: (performance.now() - started) / 1000 })))
+      const ordinary = states.at(-1)!
+      rows.push({
+        run: bodies.length === 1 ? 'customers 200,000 rows alone' : 'beside 1,000 rows of 900,000 characters (0.9 GB)',
+        'ordinary job': `${ordinary.state.status} in ${ordinary.seconds.toFixed(2)} s`,
+        'hostile job': bodies.length === 1 ? '' : `${states[0]!.state.status} in ${states[0]!.seconds.toFixed(2)} s, ${((states[0]!.state.bytes ?? 0) / 1e9).toFixed(2)} GB`,
+        'peak RSS MB (at boot)': `${peakRssMb(server.process.pid!).toFixed(0)} (${before.toFixed(0)})`,
+      })
+    }
+    finally {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+  console.log('\nA hostile job beside an ordinary one (fresh server each):')
+  console.table(rows)
+}
+
 if (args.phase === 'baseline') await baseline(Number(args.rows))
 else if (args.phase === 'fit') await fitPhase()
+else if (args.phase === 'hostile') {
+  ensureBuild()
+  await hostileRun(3950 + Math.floor(Math.random() * 40))
+}
 else {
   ensureBuild()
   const baselineRows = 1_000_000
@@ -277,6 +329,7 @@ else {
     'peak RSS MB': r.peakRssMb.toFixed(0),
     'vs baseline': `${(rate(r) / rate(base)).toFixed(2)}x`,
   })))
+  await hostileRun(port + 4)
   console.log('\nFitting (its own process):')
   const fit = spawnSync(process.execPath, [import.meta.filename, '--phase', 'fit'], { stdio: 'inherit' })
   if (fit.status !== 0) throw new Error('fitting phase failed')
