@@ -154,6 +154,9 @@ const booleanShape = { kind: z.literal('boolean'), probability: z.number().min(0
 const categoricalShape = {
   kind: z.literal('categorical'),
   categories: z.array(z.strictObject({ value: scalar, weight: positive.default(1) })).min(1).max(10_000).superRefine((categories, ctx) => {
+    // Draws compare a uniform with cumulative weights / their sum: an infinite sum makes every share
+    // 0 (or NaN), so the last category would always be picked.
+    if (!Number.isFinite(categories.reduce((sum, c) => sum + c.weight, 0))) ctx.addIssue({ code: 'custom', message: 'the weights must sum to a finite number (they are relative: scale them down)', path: [] })
     // Values are compared as written (1 and "1" are the same cell in CSV).
     const seen = new Set<string>()
     categories.forEach((c, i) => {

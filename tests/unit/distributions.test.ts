@@ -194,3 +194,18 @@ describe('every distribution over the range the schema accepts', () => {
     expect(ksTest(t, cdf).statistic).toBeLessThan(ksCritical(N))
   })
 })
+
+describe('weights', () => {
+  it('refuses category weights whose sum is not finite, on the categories', () => {
+    const categories = [{ value: 'a', weight: 1e308 }, { value: 'b', weight: 1e308 }, { value: 'c', weight: 1 }]
+    expect(issuesOf([{ name: 'c', kind: 'categorical', categories }])).toEqual([expect.stringMatching(/^schema\.columns\.0\.categories: the weights must sum to a finite number/)])
+    const inCase: ColumnInput = { name: 'c', kind: 'conditional', on: 'k', cases: [{ when: 1, then: { kind: 'categorical', categories } }] }
+    expect(issuesOf([{ name: 'k', kind: 'integer', min: 0, max: 1 }, inCase])).toEqual([expect.stringMatching(/^schema\.columns\.1\.cases\.0\.then\.categories: /)])
+  })
+
+  it('large finite weights keep their proportions', () => {
+    const values = draws({ name: 'c', kind: 'categorical', categories: [{ value: 'a', weight: 1e307 }, { value: 'b', weight: 3e307 }] }) as string[]
+    const share = values.filter(v => v === 'a').length / N
+    expect(Math.abs(share - 0.25)).toBeLessThan(Z * Math.sqrt(0.25 * 0.75 / N))
+  })
+})
