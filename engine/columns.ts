@@ -5,7 +5,7 @@
  */
 import type { Faker } from '@faker-js/faker'
 import type { CellValue, Column, DatasetSchema, ValueSpec } from '../shared/schema.ts'
-import { choleskyOrNull, normalCdf, normalQuantile } from './distributions.ts'
+import { choleskyOrNull, normalCdf, normalQuantile, type Law } from './distributions.ts'
 import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFormat, timeFormatter } from './datetime.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
@@ -54,7 +54,15 @@ function uuidFrom(rng: RowRandom): string {
 
 function roundTo(value: number, decimals: number): number {
   const scale = 10 ** decimals
-  return Math.round(value * scale) / scale
+  const scaled = value * scale
+  // Beyond 1.8e308 / 10^decimals the product overflows; such values have no decimals left to round.
+  return Number.isFinite(scaled) ? Math.round(scaled) / scale : value
+}
+
+/** A column's law, or a SchemaError naming the field that keeps its draws from following it. */
+function drawableLaw(law: Law, at: Path): Law {
+  if (law.problem) throw new SchemaError([{ path: [...at, ...law.problem.path], message: law.problem.message }])
+  return law
 }
 
 /** Longest text a cell may hold; a longer faker value fails the job rather than the machine. */
@@ -358,13 +366,13 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       return { sampler: call, references: [], type: undefined, table: fast?.table, pieces: fast?.pieces }
     }
     case 'integer': {
-      const law = numericLaw(spec)
+      const law = drawableLaw(numericLaw(spec), at)
       const lo = spec.min ?? -Number.MAX_SAFE_INTEGER
       const hi = spec.max ?? Number.MAX_SAFE_INTEGER
       return plain(s => Math.min(hi, Math.max(lo, Math.round(law.quantile(uniform(s))))), 'integer')
     }
     case 'float': {
-      const law = numericLaw(spec)
+      const law = drawableLaw(numericLaw(spec), at)
       const { decimals } = spec
       const lo = spec.min ?? -Infinity
       const hi = spec.max ?? Infinity
@@ -405,7 +413,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       if (spec.kind === 'datetime' && !isValidDatetimeFormat(spec.format)) {
         throw new SchemaError([{ path: [...at, 'format'], message: 'must be iso, epoch, epoch_seconds or a pattern with YYYY MM DD HH mm ss SSS Z' }])
       }
-      const law = rangeLaw(spec)
+      const law = drawableLaw(rangeLaw(spec), at)
       const grid = rangeGrid(spec)
       const { format, instant } = rangeFormatter(spec)
       const last = grid.count - 1

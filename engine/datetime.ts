@@ -186,19 +186,39 @@ export const MONTH_NAMES = MONTH_FULL_NAMES.map(m => m.slice(0, 3))
 const MONTH_INDEX = new Map<string, number>([...MONTH_NAMES.map((m, i) => [m.toLowerCase(), i] as const), ['sept', 8]])
 const monthOf = (name: string) => MONTH_INDEX.get(name.toLowerCase()) ?? MONTH_INDEX.get(name.slice(0, 3).toLowerCase())
 
-/** Epoch ms of a date as the profiler recognises them (ISO, MM/DD/YYYY, `Jun 12 1998`, `12 Jun 1998`); NaN otherwise. */
+/**
+ * Epoch ms of UTC midnight of a calendar day (month 1-12), or NaN when there is no such day:
+ * Date.UTC and Date.parse roll `2024-02-30` over to March 1st and `2024-13-05` into 2025.
+ */
+function calendarDay(year: number, month: number, day: number): number {
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  const d = new Date(0)
+  const ms = d.setUTCFullYear(year, month - 1, day)
+  return d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? ms : Number.NaN
+}
+
+/** `ms` when `text` starts with a real calendar day YYYY-MM-DD (an ISO date-time's date), else NaN. */
+function onRealDay(text: string, ms: number): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  return !m || Number.isFinite(calendarDay(+m[1]!, +m[2]!, +m[3]!)) ? ms : Number.NaN
+}
+
+/**
+ * Epoch ms of a date as the profiler recognises them (ISO, MM/DD/YYYY, `Jun 12 1998`, `12 Jun 1998`);
+ * NaN otherwise, and for days no calendar has (`2024-13-05`, `02/30/2024`, `2023-02-29`).
+ */
 export function parseDateLike(text: string): number {
   const value = text.trim()
   // The common case first: an ISO instant with its zone, as written by `iso` formats.
-  if (value.length >= 20 && value.charCodeAt(10) === 84 /* T */ && /(Z|[+-]\d\d:?\d\d)$/.test(value)) return Date.parse(value)
+  if (value.length >= 20 && value.charCodeAt(10) === 84 /* T */ && /(Z|[+-]\d\d:?\d\d)$/.test(value)) return onRealDay(value, Date.parse(value))
   let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
-  if (m) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)
+  if (m) return calendarDay(+m[1]!, +m[2]!, +m[3]!)
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value)
-  if (m) return Date.UTC(+m[3]!, +m[1]! - 1, +m[2]!)
+  if (m) return calendarDay(+m[3]!, +m[1]!, +m[2]!)
   m = /^([a-z]+)\.? (\d{1,2}),? (\d{4})$/i.exec(value)
-  if (m && monthOf(m[1]!) !== undefined) return Date.UTC(+m[3]!, monthOf(m[1]!)!, +m[2]!)
+  if (m && monthOf(m[1]!) !== undefined) return calendarDay(+m[3]!, monthOf(m[1]!)! + 1, +m[2]!)
   m = /^(\d{1,2}) ([a-z]+)\.? (\d{4})$/i.exec(value)
-  if (m && monthOf(m[2]!) !== undefined) return Date.UTC(+m[3]!, monthOf(m[2]!)!, +m[1]!)
+  if (m && monthOf(m[2]!) !== undefined) return calendarDay(+m[3]!, monthOf(m[2]!)! + 1, +m[1]!)
   const iso = /T.*([Zz]|[+-]\d\d:?\d\d)$/.test(value) || !/[T ]\d/.test(value) ? value : `${value.replace(' ', 'T')}Z`
-  return Date.parse(iso)
+  return onRealDay(value, Date.parse(iso))
 }

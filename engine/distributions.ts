@@ -4,7 +4,7 @@
  * truncation to bounds is exact and needs no rejection loop) and the CDF the evaluator tests against.
  */
 import jStat from 'jstat'
-import type { Distribution } from '../shared/schema.ts'
+import { MAX_INTEGER_BOUND, type Distribution } from '../shared/schema.ts'
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
 export function normalQuantile(p: number): number {
@@ -50,6 +50,8 @@ export interface Law {
   cdf(x: number): number
   /** True when values are integers by nature (poisson, binomial). */
   discrete: boolean
+  /** Why draws could not follow the law as declared (see lawOf); the schema is then refused. */
+  problem?: LawProblem
 }
 
 interface BaseLaw {
@@ -60,27 +62,91 @@ interface BaseLaw {
   hi: number
 }
 
-/**
- * An integer-valued law on [0, hi] from its probability mass: cumulative table built once, then
- * quantiles by binary search and CDF by lookup (jstat's cdf sums the mass on every call).
- */
-function tabulatedDiscrete(pmf: (k: number) => number, hi: number): Pick<BaseLaw, 'quantile' | 'cdf'> {
-  const table = new Float64Array(hi + 1)
-  let acc = 0
-  for (let k = 0; k <= hi; k++) table[k] = acc = Math.min(1, acc + pmf(k))
+/** Quantile by binary search and CDF by lookup over a cumulative table whose index 0 is the value `first`. */
+function discreteFromTable(table: Float64Array, first: number): Pick<BaseLaw, 'quantile' | 'cdf'> {
+  const last = table.length - 1
   return {
-    cdf: k => (k < 0 ? 0 : k >= hi ? 1 : table[Math.floor(k)]!),
+    cdf: k => (k < first ? 0 : k >= first + last ? 1 : table[Math.floor(k) - first]!),
     quantile: (p) => {
       let a = 0
-      let b = hi
+      let b = last
       while (a < b) {
         const mid = (a + b) >>> 1
-        if (table[mid]! >= p) b = mid
+        // `> 0`: a draw of exactly 0 must not land on values without mass (jstat's table starts at k = 0).
+        if (table[mid]! >= p && table[mid]! > 0) b = mid
         else a = mid + 1
       }
-      return a
+      return first + a
     },
   }
+}
+
+/**
+ * The cumulative table of an integer-valued law on [0, hi] from jstat's probability mass, or null
+ * where that mass is not exact: jstat computes it as λ^k e^-λ / k! and C(n, k) p^k (1-p)^(n-k), which
+ * overflow (Infinity / Infinity = NaN) from λ ≈ 100 and n ≈ 1030 on. Kept for the laws where every
+ * term is finite and they sum to 1 within what a 32-bit uniform resolves, so the seeded outputs of
+ * those laws stay what they were, byte for byte.
+ */
+function directTable(pmf: (k: number) => number, hi: number): Float64Array | null {
+  const table = new Float64Array(hi + 1)
+  let acc = 0
+  for (let k = 0; k <= hi; k++) {
+    const mass = pmf(k)
+    if (!Number.isFinite(mass)) return null
+    table[k] = acc = Math.min(1, acc + mass)
+  }
+  return acc >= 1 - 2 ** -32 ? table : null
+}
+
+/** Mass, relative to the mode's, below which the tables built from the mode stop (the tail left out is far below 2^-53). */
+const NEGLIGIBLE_RELATIVE_MASS = 1e-40
+
+/**
+ * The cumulative table of a unimodal integer law built outwards from its mode with the ratio
+ * p(k+1) / p(k), then normalised: no factorial, power or exp is ever formed, so nothing overflows
+ * whatever λ or n, and the table spans only the values holding mass (about ±14 standard deviations),
+ * not [0, n]. A normal approximation would be cheaper still but is off by about skewness / 6 in the
+ * CDF near the mode (0.7% for λ = 500), which a KS test of a million rows sees; this is exact.
+ */
+function tableFromMode(mode: number, lo: number, hi: number, ratioUp: (k: number) => number): { table: Float64Array; first: number } {
+  const up: number[] = []
+  for (let k = mode, w = 1; k < hi; k++) {
+    w *= ratioUp(k)
+    if (!(w > NEGLIGIBLE_RELATIVE_MASS)) break
+    up.push(w)
+  }
+  const down: number[] = []
+  for (let k = mode, w = 1; k > lo; k--) {
+    w /= ratioUp(k - 1)
+    if (!(w > NEGLIGIBLE_RELATIVE_MASS)) break
+    down.push(w)
+  }
+  const weights = [...down.reverse(), 1, ...up]
+  let total = 0
+  for (const w of weights) total += w
+  const table = new Float64Array(weights.length)
+  let acc = 0
+  weights.forEach((w, i) => (table[i] = acc = Math.min(1, acc + w / total)))
+  table[table.length - 1] = 1
+  return { table, first: mode - down.length }
+}
+
+function poissonLaw(lambda: number): BaseLaw {
+  // Beyond 12 standard deviations the remaining mass is below 1e-30.
+  const hi = Math.ceil(lambda + 12 * Math.sqrt(lambda) + 20)
+  const direct = directTable(k => jStat.poisson.pdf(k, lambda), hi)
+  if (direct) return { lo: 0, hi, ...discreteFromTable(direct, 0) }
+  const { table, first } = tableFromMode(Math.floor(lambda), 0, Infinity, k => lambda / (k + 1))
+  return { lo: 0, hi: first + table.length - 1, ...discreteFromTable(table, first) }
+}
+
+function binomialLaw(n: number, p: number): BaseLaw {
+  const direct = directTable(k => jStat.binomial.pdf(k, n, p), n)
+  if (direct) return { lo: 0, hi: n, ...discreteFromTable(direct, 0) }
+  const odds = p / (1 - p)
+  const { table, first } = tableFromMode(Math.min(n, Math.floor((n + 1) * p)), 0, n, k => ((n - k) / (k + 1)) * odds)
+  return { lo: 0, hi: n, ...discreteFromTable(table, first) }
 }
 
 /** Points of the quantile tables of laws whose exact inverse is slow (gamma, beta). */
@@ -99,6 +165,14 @@ function tabulatedQuantile(inverse: (p: number) => number): (p: number) => numbe
     const i = Math.min(QUANTILE_TABLE_POINTS - 1, Math.floor(x))
     return table[i]! + (x - i) * (table[i + 1]! - table[i]!)
   }
+}
+
+/**
+ * `value`, or where it overflowed (a triangular's products past 1.3e154), `scaled()`: the same formula
+ * on ratios, which stays finite. The first form is kept wherever it is finite so outputs stay as they were.
+ */
+function finiteOr(value: number, scaled: () => number): number {
+  return Number.isFinite(value) ? value : scaled()
 }
 
 function baseLaw(d: Distribution, min: number | undefined, max: number | undefined): BaseLaw {
@@ -133,23 +207,44 @@ function baseLaw(d: Distribution, min: number | undefined, max: number | undefin
       const fc = b > a ? (c - a) / (b - a) : 0.5
       return {
         lo: a, hi: b,
-        quantile: p => (p < fc ? a + Math.sqrt(p * (b - a) * (c - a)) : b - Math.sqrt((1 - p) * (b - a) * (b - c))),
-        cdf: x => (x <= a ? 0 : x >= b ? 1 : x <= c ? ((x - a) ** 2) / ((b - a) * (c - a)) : 1 - ((b - x) ** 2) / ((b - a) * (b - c))),
+        quantile: p => finiteOr(p < fc ? a + Math.sqrt(p * (b - a) * (c - a)) : b - Math.sqrt((1 - p) * (b - a) * (b - c)),
+          () => (p < fc ? a + (b - a) * Math.sqrt(p * fc) : b - (b - a) * Math.sqrt((1 - p) * (1 - fc)))),
+        cdf: x => (x <= a ? 0 : x >= b ? 1 : finiteOr(x <= c ? ((x - a) ** 2) / ((b - a) * (c - a)) : 1 - ((b - x) ** 2) / ((b - a) * (b - c)),
+          () => (x <= c ? ((x - a) / (b - a)) * ((x - a) / (c - a)) : 1 - ((b - x) / (b - a)) * ((b - x) / (b - c))))),
       }
     }
-    case 'poisson': {
-      // Beyond 12 standard deviations the remaining mass is below 1e-30.
-      const hi = Math.ceil(d.lambda + 12 * Math.sqrt(d.lambda) + 20)
-      return { lo: 0, hi, ...tabulatedDiscrete(k => jStat.poisson.pdf(k, d.lambda), hi) }
-    }
+    case 'poisson':
+      return poissonLaw(d.lambda)
     case 'binomial':
-      return { lo: 0, hi: d.n, ...tabulatedDiscrete(k => jStat.binomial.pdf(k, d.n, d.p), d.n) }
+      return binomialLaw(d.n, d.p)
   }
 }
 
 /**
+ * Smallest share of the probability below the top of [min, max] that [min, max] must hold: a draw is
+ * `pLo + u * mass` in doubles, so a smaller mass leaves fewer than about a million distinct draws.
+ */
+const MIN_RELATIVE_MASS = 2 ** 20 * Number.EPSILON
+
+/** Where a quantile is infinite (a normal's at 0 and 1), it is taken 2^-53 of the mass inside the ends instead. */
+const P_EDGE = 2 ** -53
+
+/** The parameter that stretches each distribution's values, named when they overflow. */
+const SCALE_FIELD: Partial<Record<Distribution['type'], string>> = { normal: 'sd', lognormal: 'sigma', exponential: 'rate', gamma: 'scale' }
+
+/** Why a law cannot be drawn as declared, and the field of the column to change. */
+export interface LawProblem {
+  path: string[]
+  message: string
+}
+
+/**
  * The law of a column's values: `distribution` truncated to [min, max] (for integers, drawn
- * continuously on [min - 0.5, max + 0.5] and rounded, so the same law describes both).
+ * continuously on [min - 0.5, max + 0.5] and rounded, so the same law describes both). `problem` says
+ * when draws could not follow it: [min, max] holds too little of its probability to resolve, its
+ * values overflow what the column holds on a side left unbounded (±Number.MAX_VALUE for floats,
+ * ±2^52 for integers: there they would be clamped, or written as null), or it cannot be computed.
+ * Quantiles are monotone, so their two ends decide this for every draw.
  */
 export function lawOf(distribution: Distribution, min: number | undefined, max: number | undefined, integer: boolean): Law {
   const discrete = distribution.type === 'poisson' || distribution.type === 'binomial'
@@ -163,17 +258,35 @@ export function lawOf(distribution: Distribution, min: number | undefined, max: 
   const pLo = discrete ? base.cdf(lo - 1) : lo === -Infinity ? 0 : base.cdf(lo)
   const pHi = hi === Infinity ? 1 : base.cdf(hi)
   const mass = pHi - pLo
-  if (!(mass > 0)) {
+  if (!(mass > 0 && mass >= MIN_RELATIVE_MASS * pHi)) {
     // The bounds hold (almost) no probability: fall back to the bounds themselves.
-    return { discrete, quantile: () => (Number.isFinite(lo) ? lo : hi), cdf: x => (x < lo ? 0 : 1) }
+    const message = `[min, max] holds too little of this ${distribution.type}'s probability (${mass > 0 ? mass : 'below what doubles resolve'}) for draws to follow it: widen the bounds or move the distribution`
+    return { discrete, quantile: () => (Number.isFinite(lo) ? lo : hi), cdf: x => (x < lo ? 0 : 1), problem: { path: ['distribution'], message } }
+  }
+  const quantile = (u: number) => {
+    const p = pLo + u * mass
+    let x = base.quantile(p)
+    if (!Number.isFinite(x)) x = base.quantile(u < 0.5 ? pLo + mass * P_EDGE : Math.min(1 - P_EDGE, pLo + mass * (1 - P_EDGE)))
+    return x < lo ? lo : x > hi ? hi : x
   }
   return {
     discrete,
-    quantile: (u) => {
-      const x = base.quantile(pLo + u * mass)
-      return x < lo ? lo : x > hi ? hi : x
-    },
+    quantile,
     cdf: x => (x < lo ? 0 : x >= hi ? 1 : Math.min(1, Math.max(0, (base.cdf(x) - pLo) / mass))),
+    problem: rangeProblem(distribution, quantile(0), quantile(1), integer ? { min, max, limit: MAX_INTEGER_BOUND } : { min, max, limit: Number.MAX_VALUE }),
+  }
+}
+
+/** The problem of a law whose lowest and highest draws are `first` and `last`, if it has one (see lawOf). */
+function rangeProblem(distribution: Distribution, first: number, last: number, column: { min?: number; max?: number; limit: number }): LawProblem | undefined {
+  if (Number.isNaN(first) || Number.isNaN(last)) return { path: ['distribution'], message: `${distribution.type} cannot be computed with these parameters` }
+  const below = column.min === undefined && !(first >= -column.limit)
+  const above = column.max === undefined && !(last <= column.limit)
+  if (!below && !above) return undefined
+  const field = SCALE_FIELD[distribution.type]
+  return {
+    path: field ? ['distribution', field] : ['distribution'],
+    message: `values of this ${distribution.type} reach beyond ${above ? '' : '-'}${column.limit}, more than the column holds: give it ${above ? 'a max' : 'a min'}${field ? ` or a ${field === 'rate' ? 'larger' : 'smaller'} ${field}` : ''}`,
   }
 }
 

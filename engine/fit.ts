@@ -161,9 +161,10 @@ const categoryValue = (text: string) => (/^-?\d+$/.test(text) && String(Number(t
 /**
  * A number, date or category column's marginal fitted to some cells (one slice of the rows, or all),
  * with the normal scores of the cells for the copula (0 where missing; none past
- * MAX_COPULA_CATEGORIES categories). Undefined when no cell holds a usable value.
+ * MAX_COPULA_CATEGORIES categories) and the share of cells that did not parse (`unusable`, nulls in
+ * the model). Undefined when no cell holds a usable value.
  */
-function fitMarginal(type: InferredType, cells: string[], rng: RowRandom, stream: number): { spec: Marginal; scores?: number[] } | undefined {
+function fitMarginal(type: InferredType, cells: string[], rng: RowRandom, stream: number): { spec: Marginal; scores?: number[]; unusable?: number } | undefined {
   const present = cells.map(c => !NULL_TOKENS.has(c))
   const texts = cells.filter((_, i) => present[i])
   if (!texts.length) return undefined
@@ -176,14 +177,21 @@ function fitMarginal(type: InferredType, cells: string[], rng: RowRandom, stream
     const epochSeconds = type === 'datetime' && texts.every(t => /^\d{10}$/.test(t))
     const epochMs = type === 'datetime' && texts.every(t => /^\d{13}$/.test(t))
     const isDate = (type === 'date' || type === 'datetime') && !epochSeconds && !epochMs
-    const values = texts.map(t => (isDate ? parseDateLike(t) : parseNumber(t)))
-    const numbers = values.filter(Number.isFinite)
+    const parsed = texts.map(t => (isDate ? parseDateLike(t) : parseNumber(t)))
+    // Cells that do not parse (`2024-02-30` in a column typed date by an override) are nulls: left
+    // out of the marginal and the copula, and counted in the null rate.
+    const unusable = parsed.filter(v => !Number.isFinite(v)).length
+    if (unusable) {
+      let k = 0
+      present.forEach((p, i) => (present[i] = p && Number.isFinite(parsed[k++]!)))
+    }
+    const numbers = parsed.filter(Number.isFinite)
     if (!numbers.length) return undefined
     const sorted = Array.from(Float64Array.from(numbers).sort())
     const format = type === 'date' ? dateFormatOf(texts) : 'iso'
     const output = isDate ? (type === 'date' ? 'date' : 'datetime') : type === 'number' ? 'number' : 'integer'
     const spec: Marginal = { kind: 'empirical', values: knots(sorted), output, decimals: type === 'number' ? decimalsOf(texts) : 0, ...(isDate ? { format } : {}) }
-    return { spec, scores: scoresOf(values) }
+    return { spec, scores: scoresOf(numbers), unusable: unusable / cells.length }
   }
   const counts = new Map<string, number>()
   for (const t of texts) counts.set(t, (counts.get(t) ?? 0) + 1)
@@ -282,7 +290,7 @@ export async function fitCsv(path: string, profile: DatasetProfile, seed = 0, sa
     const type: InferredType = profiled.type
     if (['integer', 'number', 'date', 'datetime', 'categorical', 'boolean'].includes(type)) {
       const marginal = fitMarginal(type, cells, rng, index)
-      if (marginal) return { column: { ...base, ...marginal.spec }, type, cells, scores: marginal.scores }
+      if (marginal) return { column: { ...base, null_rate: Math.min(1, base.null_rate + (marginal.unusable ?? 0)), ...marginal.spec }, type, cells, scores: marginal.scores }
     }
     if (type === 'id') {
       if (texts.every(t => /^\d+$/.test(t))) {

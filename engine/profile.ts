@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { parse } from 'csv-parse'
 import { MAX_CATEGORY_LENGTH, MAX_COLUMNS } from '../shared/schema.ts'
+import { parseDateLike } from './datetime.ts'
 
 /** What a column of a real sample holds. */
 export type InferredType = 'id' | 'integer' | 'number' | 'boolean' | 'categorical' | 'date' | 'datetime' | 'email' | 'name' | 'phone' | 'address' | 'text'
@@ -99,8 +100,13 @@ function observe(tally: Tally, raw: string): void {
     if (INTEGER.test(value)) tally.integer++
   }
   if (value.length <= 5 && BOOLEAN.has(value.toLowerCase())) tally.boolean++
-  if ((digit && (ISO_DATE.test(value) || US_DATE.test(value))) || (value.length <= 20 && WORDY_DATE.test(value))) tally.date++
-  else if (digit && ISO_DATETIME.test(value)) tally.datetime++
+  // A date needs a real calendar day: `2024-13-05` or `2024-02-30` counts as not a date, so (as any
+  // other odd cell does) it keeps its column from being typed date; typed so by an override, the fit
+  // reads such cells as nulls.
+  if ((digit && (ISO_DATE.test(value) || US_DATE.test(value))) || (value.length <= 20 && WORDY_DATE.test(value))) {
+    if (Number.isFinite(parseDateLike(value))) tally.date++
+  }
+  else if (digit && ISO_DATETIME.test(value) && Number.isFinite(parseDateLike(value))) tally.datetime++
   if (value.includes('@') && EMAIL.test(value)) tally.email++
   if ((digit || first === 40 || first === 41 || first === 43 || first === 45 || first === 46) && PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
   if ((first >= 65 && first <= 90) || first > 127) {

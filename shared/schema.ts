@@ -26,6 +26,17 @@ export const MAX_CATEGORY_LENGTH = 256
 export const MAX_COLUMNS = 200
 const scalar = z.union([z.string().max(MAX_CATEGORY_LENGTH), finite, z.boolean()])
 
+/** Largest gamma shape accepted. */
+export const MAX_GAMMA_SHAPE = 10_000
+/** Largest beta alpha and beta accepted. */
+export const MAX_BETA_SHAPE = 100_000
+/**
+ * Largest magnitude of an integer column's min and max (2^52): integers are drawn continuously on
+ * [min - 0.5, max + 0.5] and rounded, and beyond 2^52 those half-integers are not doubles.
+ */
+export const MAX_INTEGER_BOUND = 2 ** 52
+const integerBound = z.int().min(-MAX_INTEGER_BOUND, `must be at least -${MAX_INTEGER_BOUND} (-2^52)`).max(MAX_INTEGER_BOUND, `must be at most ${MAX_INTEGER_BOUND} (2^52)`)
+
 /**
  * Distributions of numbers (and of positions inside a date/time range). Continuous ones are sampled by
  * inverse CDF, so truncation to a column's `min`/`max` is exact; `poisson` and `binomial` are discrete.
@@ -36,9 +47,10 @@ export const distributionSchema = z.discriminatedUnion('type', [
   /** exp(N(mu, sigma)): mu and sigma are those of the logarithm. */
   z.strictObject({ type: z.literal('lognormal'), mu: finite, sigma: positive }),
   z.strictObject({ type: z.literal('exponential'), rate: positive }),
-  z.strictObject({ type: z.literal('gamma'), shape: positive, scale: positive }),
-  /** On [min, max] (default [0, 1]). */
-  z.strictObject({ type: z.literal('beta'), alpha: positive, beta: positive }),
+  /** shape at most 10,000: beyond, its inverse CDF takes seconds to tabulate, and a normal is as close as doubles tell. */
+  z.strictObject({ type: z.literal('gamma'), shape: positive.max(MAX_GAMMA_SHAPE, `must be at most ${MAX_GAMMA_SHAPE} (use a normal distribution beyond)`), scale: positive }),
+  /** On [min, max] (default [0, 1]); alpha and beta at most 100,000, where jstat's inverse stays exact. */
+  z.strictObject({ type: z.literal('beta'), alpha: positive.max(MAX_BETA_SHAPE, `must be at most ${MAX_BETA_SHAPE}`), beta: positive.max(MAX_BETA_SHAPE, `must be at most ${MAX_BETA_SHAPE}`) }),
   /** On [min, max], peaking at `mode`. */
   z.strictObject({ type: z.literal('triangular'), mode: finite }),
   z.strictObject({ type: z.literal('poisson'), lambda: positive.max(1e6) }),
@@ -128,7 +140,7 @@ const fakerShape = {
   method: z.string().regex(/^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'must be module.method, e.g. person.firstName'),
   args: z.array(jsonValueSchema).max(8).optional(),
 }
-const integerShape = { kind: z.literal('integer'), min: z.int().optional(), max: z.int().optional(), distribution: distributionSchema.default({ type: 'uniform' }) }
+const integerShape = { kind: z.literal('integer'), min: integerBound.optional(), max: integerBound.optional(), distribution: distributionSchema.default({ type: 'uniform' }) }
 const floatShape = {
   kind: z.literal('float'),
   min: finite.optional(),
@@ -142,6 +154,9 @@ const booleanShape = { kind: z.literal('boolean'), probability: z.number().min(0
 const categoricalShape = {
   kind: z.literal('categorical'),
   categories: z.array(z.strictObject({ value: scalar, weight: positive.default(1) })).min(1).max(10_000).superRefine((categories, ctx) => {
+    // Draws compare a uniform with cumulative weights / their sum: an infinite sum makes every share
+    // 0 (or NaN), so the last category would always be picked.
+    if (!Number.isFinite(categories.reduce((sum, c) => sum + c.weight, 0))) ctx.addIssue({ code: 'custom', message: 'the weights must sum to a finite number (they are relative: scale them down)', path: [] })
     // Values are compared as written (1 and "1" are the same cell in CSV).
     const seen = new Set<string>()
     categories.forEach((c, i) => {

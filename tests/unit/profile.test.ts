@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DatasetError, profileCsv } from '~~/engine/profile'
+import { parseDateLike } from '~~/engine/datetime'
+import { fitCsv } from '~~/engine/fit'
+import { DatasetError, profileCsv, withTypes } from '~~/engine/profile'
 
 const dir = mkdtempSync(join(tmpdir(), 'sdaas-profile-'))
 let count = 0
@@ -75,6 +77,42 @@ describe('profileCsv reads messy CSV', () => {
       const error = await profileCsv(file(content)).catch((e: unknown) => e)
       expect(error, String(message)).toBeInstanceOf(DatasetError)
       expect((error as Error).message).toMatch(message)
+    }
+  })
+})
+
+describe('dates that no calendar has', () => {
+  /** 40 days of January 2024 as each spelling writes them, then three impossible days. */
+  const INVALID = { iso: ['2024-13-05', '2024-02-30', '2023-02-29'], us: ['13/05/2024', '02/30/2024', '04/31/2024'], stamp: ['2024-04-31T10:00:00Z', '2024-02-30T08:00:00Z', '2024-13-01T00:00:00Z'] }
+  const day = (i: number) => String((i % 31) + 1).padStart(2, '0')
+  const csv = rowsOf('iso,us,stamp,clean', 43, i => (i < 40
+    ? [`2024-01-${day(i)}`, `01/${day(i)}/2024`, `2024-01-${day(i)}T10:00:00Z`, `2024-01-${day(i)}`]
+    : [INVALID.iso[i - 40], INVALID.us[i - 40], INVALID.stamp[i - 40], '2024-02-29']).join(','))
+
+  it('parses them as not a date instead of rolling them over to another day', () => {
+    for (const text of [...INVALID.iso, ...INVALID.us, ...INVALID.stamp, 'Feb 30 2024', '31 Apr 2024']) expect(parseDateLike(text), text).toBeNaN()
+    expect(parseDateLike('2024-02-29')).toBe(Date.UTC(2024, 1, 29))
+    expect(parseDateLike('0099-12-31')).toBe(new Date('0099-12-31T00:00:00Z').getTime())
+  })
+
+  it('keeps a column with some from being typed as dates, as any other cell that is not a date does', async () => {
+    const types = await typesOf(file(csv))
+    for (const name of ['iso', 'us', 'stamp']) expect(['date', 'datetime'], name).not.toContain(types[name])
+    expect(types.clean).toBe('date')
+  })
+
+  it('reads them as nulls when the column is typed as dates anyway', async () => {
+    const path = file(csv)
+    const profile = withTypes(await profileCsv(path), { iso: 'date', us: 'date', stamp: 'datetime' })
+    const schema = await fitCsv(path, profile, 1)
+    const january = [Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 31, 10)]
+    for (const name of ['iso', 'us', 'stamp']) {
+      const column = schema.columns.find(c => c.name === name)!
+      if (column.kind !== 'empirical') throw new Error(`${name} was fitted as ${column.kind}`)
+      // Rolled over, 2024-13-05 would be 2025-01-05 and 2024-02-30 March 1st: outside January.
+      expect(Math.min(...column.values), name).toBeGreaterThanOrEqual(january[0]!)
+      expect(Math.max(...column.values), name).toBeLessThanOrEqual(january[1]!)
+      expect(column.null_rate, name).toBeCloseTo(3 / 43, 10)
     }
   })
 })
