@@ -103,12 +103,18 @@ function observe(tally: Tally, raw: string): void {
   // A date needs a real calendar day: `2024-13-05` or `2024-02-30` counts as not a date, so (as any
   // other odd cell does) it keeps its column from being typed date; typed so by an override, the fit
   // reads such cells as nulls.
+  // Spelled as a date, even one no calendar has, a value is never a phone number.
+  let dateSpelling = false
   if ((digit && (ISO_DATE.test(value) || US_DATE.test(value))) || (value.length <= 20 && WORDY_DATE.test(value))) {
+    dateSpelling = true
     if (Number.isFinite(parseDateLike(value))) tally.date++
   }
-  else if (digit && ISO_DATETIME.test(value) && Number.isFinite(parseDateLike(value))) tally.datetime++
+  else if (digit && ISO_DATETIME.test(value)) {
+    dateSpelling = true
+    if (Number.isFinite(parseDateLike(value))) tally.datetime++
+  }
   if (value.includes('@') && EMAIL.test(value)) tally.email++
-  if ((digit || first === 40 || first === 41 || first === 43 || first === 45 || first === 46) && PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
+  if (!dateSpelling && (digit || first === 40 || first === 41 || first === 43 || first === 45 || first === 46) && PHONE.test(value) && value.replace(/\D/g, '').length >= 7 && /[\s().+-]/.test(value)) tally.phone++
   if ((first >= 65 && first <= 90) || first > 127) {
     if (PERSON_NAME.test(value)) tally.personName++
   }
