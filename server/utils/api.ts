@@ -47,6 +47,8 @@ export function validQuery<T extends z.ZodType>(event: H3Event, schema: T): z.ou
 /** Deepest nesting a body may have (the schema language needs far less). */
 const MAX_DEPTH = 32
 
+const TOO_DEEP = `nested deeper than ${MAX_DEPTH} levels`
+
 /** Forbidden keys anywhere in a body, and nesting deeper than MAX_DEPTH; walked without recursion. */
 function forbiddenKeys(body: unknown): Issue[] {
   const found: Issue[] = []
@@ -55,7 +57,7 @@ function forbiddenKeys(body: unknown): Issue[] {
     const { value, path } = stack.pop()!
     if (!value || typeof value !== 'object') continue
     if (path.length >= MAX_DEPTH) {
-      found.push({ path: joinPath(path), message: `nested deeper than ${MAX_DEPTH} levels` })
+      found.push({ path: joinPath(path), message: TOO_DEEP })
       continue
     }
     const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value)
@@ -121,7 +123,11 @@ export async function readLimitedBody(event: H3Event, limit: number): Promise<Bu
  */
 export async function validBody<T extends z.ZodType>(event: H3Event, schema: T): Promise<z.output<T>> {
   const body = await readJsonBody(event)
-  return parseOr400(schema, body, forbiddenKeys(body))
+  const issues = forbiddenKeys(body)
+  // zod walks a JSON value (faker `args`) recursively: a body nested thousands of levels deep would
+  // overflow the stack there, so too deep a body is refused before the schema sees it.
+  if (issues.some(issue => issue.message === TOO_DEEP)) throw badRequest(issues)
+  return parseOr400(schema, body, issues)
 }
 
 async function readJsonBody(event: H3Event): Promise<unknown> {
