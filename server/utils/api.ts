@@ -148,6 +148,9 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
 }
 
 
+/** Whether the client sent HEAD (routed as GET by server/middleware/0.head.ts): no body will be sent. */
+export const isHeadRequest = (event: H3Event) => event.context.head === true
+
 /** 404 for an unknown id or name. */
 export const notFound = (what: string) => createError({ statusCode: 404, statusMessage: 'Not Found', message: `${what} not found` })
 
