@@ -163,6 +163,36 @@ export function retryLater(statusCode: 429 | 503, message: string, retryAfterSec
   return createError({ statusCode, statusMessage, message, data: { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) } })
 }
 
+/** What each storage fault means, for the 507's message and the health check. */
+const STORAGE_FAULTS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+}
+
+/**
+ * The storage fault (ENOSPC, EDQUOT, EROFS) somewhere in an error's cause chain, as "CODE (meaning)",
+ * or undefined: the server's environment, not the request, is what failed.
+ */
+export function storageFault(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && code in STORAGE_FAULTS) return `${code} (${STORAGE_FAULTS[code]})`
+  }
+  return undefined
+}
+
+/** Seconds a client is told to wait after a 507: an operator has to free space first. */
+const STORAGE_RETRY_SECONDS = 60
+
+/** 507 for a write the data folder refused (full, over quota, read-only), with Retry-After. */
+export const insufficientStorage = (fault: string) => createError({
+  statusCode: 507,
+  statusMessage: 'Insufficient Storage',
+  message: `the server cannot store this now: its data folder refused the write, ${fault}; retry later`,
+  data: { retryAfter: STORAGE_RETRY_SECONDS },
+})
+
 /** 410 for the files of a job that expired (NUXT_ARTIFACT_TTL). */
 export const gone = (message: string) => createError({ statusCode: 410, statusMessage: 'Gone', message })
 
