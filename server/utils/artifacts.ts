@@ -100,7 +100,8 @@ export async function removeArtifacts(id: string, format: Format, gzip: boolean)
 
 /**
  * Removes the temporary files a killed process left behind (an interrupted job reruns from the start,
- * so its partial file is worthless). Run at boot, before any job starts.
+ * so its partial file is worthless), and the uploads it left without a record (sweepOrphanUploads).
+ * Run at boot, before any job starts.
  */
 export async function sweepTemporaryFiles(): Promise<number> {
   const folders = [await artifactDir(), join(useDataDir(), 'jobs'), join(useDataDir(), 'datasets')]
@@ -112,5 +113,5 @@ export async function sweepTemporaryFiles(): Promise<number> {
       removed++
     }
   }
-  return removed
+  return removed + await sweepOrphanUploads()
 }
