@@ -202,7 +202,7 @@ async function fitPhase(): Promise<void> {
       ...cars,
     ])
     const { new_row_synthesis: nrs, dcr_baseline_protection: dcr } = report.privacy!
-    console.log(`quality ${report.quality_score.toFixed(3)} (shapes ${report.column_shapes.toFixed(3)}, pair trends ${report.column_pair_trends.toFixed(3)}), new rows ${nrs.score.toFixed(4)}, DCR baseline protection ${dcr.score?.toFixed(3)}; real rows ${report.real_rows.toLocaleString('en-US')}, synthetic ${report.synthetic_rows.toLocaleString('en-US')}; peak RSS ${peak.toFixed(0)} MB (before the cars run)`)
+    console.log(`quality ${(report.quality_score ?? Number.NaN).toFixed(3)} (shapes ${(report.column_shapes ?? Number.NaN).toFixed(3)}, pair trends ${(report.column_pair_trends ?? Number.NaN).toFixed(3)}), new rows ${nrs.score.toFixed(4)}, DCR baseline protection ${dcr.score?.toFixed(3)}; real rows ${report.real_rows.toLocaleString('en-US')}, synthetic ${report.synthetic_rows.toLocaleString('en-US')}; peak RSS ${peak.toFixed(0)} MB (before the cars run)`)
   }
   finally {
     rmSync(dir, { recursive: true, force: true })

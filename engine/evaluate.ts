@@ -30,7 +30,7 @@ export function kolmogorovSurvival(lambda: number): number {
  * One-sample KS test. `cdfAt(x)` is P(X <= x) and `cdfBefore(x)` is P(X < x): equal for continuous
  * laws, different for discrete ones (integers, dates), where the test is then conservative.
  */
-export function ksTest(values: number[], cdfAt: (x: number) => number, cdfBefore: (x: number) => number = cdfAt): TestResult {
+export function ksTest(values: number[], cdfAt: (x: number) => number, cdfBefore: (x: number) => number = cdfAt): { statistic: number; p_value: number } {
   const n = values.length
   if (n === 0) return { statistic: 0, p_value: 1 }
   const sorted = Float64Array.from(values).sort()
@@ -47,7 +47,7 @@ export function ksTest(values: number[], cdfAt: (x: number) => number, cdfBefore
 }
 
 /** Pearson's chi-square goodness of fit of observed counts against expected proportions. */
-export function chiSquareTest(observed: number[], expectedShare: number[]): TestResult & { df: number } {
+export function chiSquareTest(observed: number[], expectedShare: number[]): { statistic: number; p_value: number; df: number } {
   const total = observed.reduce((a, b) => a + b, 0)
   const cells = observed.map((o, i) => ({ o, e: expectedShare[i]! * total })).filter(c => c.e > 0)
   const statistic = cells.reduce((sum, { o, e }) => sum + ((o - e) ** 2) / e, 0)
@@ -219,10 +219,11 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     const law = declaredLaw(column)
     const numbers = law ? values.map(law.toNumber).filter(Number.isFinite) : []
     if (law && numbers.length) {
-      report.ks = { ...ksTest(numbers, law.at, law.before), sample_size: numbers.length }
+      const ks = ksTest(numbers, law.at, law.before)
+      report.ks = { ...ks, sample_size: numbers.length }
       report.summary = summarise(numbers)
       report.histogram = histogram(numbers, law.at, law.before)
-      ksComplements.push(1 - report.ks.statistic)
+      ksComplements.push(1 - ks.statistic)
     }
     columns[column.name] = report
 
@@ -272,7 +273,7 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
 
   const rowKeys = new Set(sample.map(r => JSON.stringify(r)))
   const duplicateRows = sample.length - rowKeys.size
-  return {
+  return nonFiniteAsNull({
     kind: 'schema',
     rows,
     sample_size: sample.length,
@@ -283,7 +284,16 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: GenerationSumm
     categoricals,
     correlations,
     privacy_lite: { sample_size: sample.length, duplicate_rows: duplicateRows, duplicate_rate: sample.length ? duplicateRows / sample.length : 0 },
-  }
+  })
+}
+
+/**
+ * `report` with every NaN or ±Infinity (a statistic that is undefined: a law that cannot be evaluated,
+ * a sum that overflows) written as null, which is what the report's schema expects there: JSON has no
+ * other way to say it. Applies to any report (schema jobs' and the quality report).
+ */
+export function nonFiniteAsNull<T>(report: T): T {
+  return JSON.parse(JSON.stringify(report)) as T
 }
 
 /** Share of each distinct value. */

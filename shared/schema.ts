@@ -458,7 +458,13 @@ export const apiErrorSchema = z.object({
 })
 export type ApiError = z.infer<typeof apiErrorSchema>
 
-const testResultSchema = z.object({ statistic: z.number(), p_value: z.number() })
+/**
+ * A statistic of a quality report: null where it is undefined (a test whose law cannot be evaluated,
+ * a mean that overflows, a score over no pairs), which JSON cannot write as NaN or Infinity.
+ */
+const statistic = z.number().nullable()
+
+const testResultSchema = z.object({ statistic, p_value: statistic })
 
 /** One column in a schema job's quality report. */
 export const columnReportSchema = z.object({
@@ -468,15 +474,15 @@ export const columnReportSchema = z.object({
   distinct_ratio: z.number(),
   /** One-sample KS test of the sample against the declared distribution. */
   ks: testResultSchema.extend({ sample_size: z.number() }).optional(),
-  summary: z.object({ mean: z.number(), sd: z.number(), min: z.number(), max: z.number() }).optional(),
+  summary: z.object({ mean: statistic, sd: statistic, min: statistic, max: statistic }).optional(),
   /** Sample histogram beside the counts the declared distribution expects in the same bins. */
-  histogram: z.object({ edges: z.array(z.number()), observed: z.array(z.number()), expected: z.array(z.number()) }).optional(),
+  histogram: z.object({ edges: z.array(statistic), observed: z.array(z.number()), expected: z.array(statistic) }).optional(),
 })
 
 export const categoricalReportSchema = z.object({
   declared: z.record(z.string(), z.number()),
   observed: z.record(z.string(), z.number()),
-  tv_distance: z.number(),
+  tv_distance: statistic,
   chi_square: testResultSchema.extend({ df: z.number() }),
 })
 
@@ -485,11 +491,12 @@ export const categoricalReportSchema = z.object({
  * the QualityReport's shapes and pair trends, adherence to the real ranges and categories, and privacy.
  */
 export const qualityReportSchema = z.object({
-  quality_score: z.number(),
-  column_shapes: z.number(),
-  column_pair_trends: z.number(),
+  quality_score: statistic,
+  column_shapes: statistic,
+  /** Null for a dataset of one column (no pairs). */
+  column_pair_trends: statistic,
   /** Pair trends averaged over every pair, related in the real data or not. */
-  column_pair_trends_all_pairs: z.number(),
+  column_pair_trends_all_pairs: statistic,
   columns: z.record(z.string(), z.object({ metric: z.enum(['KSComplement', 'TVComplement']), score: z.number() })),
   pairs: z.record(z.string(), z.object({ metric: z.enum(['CorrelationSimilarity', 'ContingencySimilarity']), score: z.number(), real_association: z.number(), related: z.boolean() })),
   /** BoundaryAdherence (numbers and dates: share within the real min..max) and CategoryAdherence (share that are real categories). */
@@ -530,8 +537,8 @@ export const schemaJobMetricsSchema = z.object({
     on: z.string().optional(),
     when: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     requested: z.array(z.array(z.number())),
-    achieved: z.array(z.array(z.number())),
-    max_abs_error: z.number(),
+    achieved: z.array(z.array(statistic)),
+    max_abs_error: statistic,
     sample_size: z.number(),
   })),
   privacy_lite: z.object({ sample_size: z.number(), duplicate_rows: z.number(), duplicate_rate: z.number() }),

@@ -47,6 +47,8 @@ export function validQuery<T extends z.ZodType>(event: H3Event, schema: T): z.ou
 /** Deepest nesting a body may have (the schema language needs far less). */
 const MAX_DEPTH = 32
 
+const TOO_DEEP = `nested deeper than ${MAX_DEPTH} levels`
+
 /** Forbidden keys anywhere in a body, and nesting deeper than MAX_DEPTH; walked without recursion. */
 function forbiddenKeys(body: unknown): Issue[] {
   const found: Issue[] = []
@@ -55,7 +57,7 @@ function forbiddenKeys(body: unknown): Issue[] {
     const { value, path } = stack.pop()!
     if (!value || typeof value !== 'object') continue
     if (path.length >= MAX_DEPTH) {
-      found.push({ path: joinPath(path), message: `nested deeper than ${MAX_DEPTH} levels` })
+      found.push({ path: joinPath(path), message: TOO_DEEP })
       continue
     }
     const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value)
@@ -121,7 +123,11 @@ export async function readLimitedBody(event: H3Event, limit: number): Promise<Bu
  */
 export async function validBody<T extends z.ZodType>(event: H3Event, schema: T): Promise<z.output<T>> {
   const body = await readJsonBody(event)
-  return parseOr400(schema, body, forbiddenKeys(body))
+  const issues = forbiddenKeys(body)
+  // zod walks a JSON value (faker `args`) recursively: a body nested thousands of levels deep would
+  // overflow the stack there, so too deep a body is refused before the schema sees it.
+  if (issues.some(issue => issue.message === TOO_DEEP)) throw badRequest(issues)
+  return parseOr400(schema, body, issues)
 }
 
 async function readJsonBody(event: H3Event): Promise<unknown> {
@@ -142,6 +148,9 @@ async function readJsonBody(event: H3Event): Promise<unknown> {
 }
 
 
+/** Whether the client sent HEAD (routed as GET by server/middleware/0.head.ts): no body will be sent. */
+export const isHeadRequest = (event: H3Event) => event.context.head === true
+
 /** 404 for an unknown id or name. */
 export const notFound = (what: string) => createError({ statusCode: 404, statusMessage: 'Not Found', message: `${what} not found` })
 
@@ -153,6 +162,36 @@ export function retryLater(statusCode: 429 | 503, message: string, retryAfterSec
   const statusMessage = statusCode === 429 ? 'Too Many Requests' : 'Service Unavailable'
   return createError({ statusCode, statusMessage, message, data: { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) } })
 }
+
+/** What each storage fault means, for the 507's message and the health check. */
+const STORAGE_FAULTS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+}
+
+/**
+ * The storage fault (ENOSPC, EDQUOT, EROFS) somewhere in an error's cause chain, as "CODE (meaning)",
+ * or undefined: the server's environment, not the request, is what failed.
+ */
+export function storageFault(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && code in STORAGE_FAULTS) return `${code} (${STORAGE_FAULTS[code]})`
+  }
+  return undefined
+}
+
+/** Seconds a client is told to wait after a 507: an operator has to free space first. */
+const STORAGE_RETRY_SECONDS = 60
+
+/** 507 for a write the data folder refused (full, over quota, read-only), with Retry-After. */
+export const insufficientStorage = (fault: string) => createError({
+  statusCode: 507,
+  statusMessage: 'Insufficient Storage',
+  message: `the server cannot store this now: its data folder refused the write, ${fault}; retry later`,
+  data: { retryAfter: STORAGE_RETRY_SECONDS },
+})
 
 /** 410 for the files of a job that expired (NUXT_ARTIFACT_TTL). */
 export const gone = (message: string) => createError({ statusCode: 410, statusMessage: 'Gone', message })

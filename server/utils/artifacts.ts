@@ -3,7 +3,7 @@
  * `<dataDir>/artifacts`. Ids reaching here are validated UUIDs, so paths cannot leave the folder.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileInfo } from '~~/engine/formats'
 import type { Format } from '#shared/schema'
@@ -39,9 +39,54 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await rename(temp, path)
 }
 
-/** Parses a JSON file written by `writeJsonAtomic`; callers validate what they need. */
-export async function readJson(path: string): Promise<unknown> {
-  return JSON.parse(await readFile(path, 'utf8'))
+/**
+ * Largest sidecar the HTTP process parses. The generator bounds what it writes far below this; a file
+ * over it is a server-side fault, refused rather than parsed on the thread that answers every request.
+ */
+export const MAX_SIDECAR_BYTES = 16 * 1024 * 1024
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+
+/** 410 for a finished job whose file is gone from the artifacts folder (deleted by hand, a lost disk). */
+const artifactGone = (what: string) => gone(`the job is done but its ${what} is missing from the data folder (removed outside the API?): generate it again`)
+
+/** A finished job's file, opened: 410 when it is gone. The caller closes it (a stream of it does). */
+export async function openArtifact(id: string, format: Format, gzip: boolean): Promise<FileHandle> {
+  try {
+    return await open(await artifactPath(id, format, gzip), 'r')
+  }
+  catch (error) {
+    throw isMissing(error) ? artifactGone('file') : error
+  }
+}
+
+/**
+ * A job's sidecar (metrics, preview), parsed: 410 when it is gone; an error (a server-side fault, so
+ * a logged 500) when it is over MAX_SIDECAR_BYTES or not JSON. Callers validate what they need.
+ */
+export async function readSidecar(id: string, kind: 'metrics' | 'preview'): Promise<unknown> {
+  let handle: FileHandle
+  try {
+    handle = await open(await sidecarPath(id, kind), 'r')
+  }
+  catch (error) {
+    throw isMissing(error) ? artifactGone(`${kind} file`) : error
+  }
+  try {
+    // Sidecars are renamed into place whole, so the open file keeps the size it has now.
+    const { size } = await handle.stat()
+    if (size > MAX_SIDECAR_BYTES) throw new Error(`the ${kind} file of job ${id} is ${size} bytes, over the ${MAX_SIDECAR_BYTES} the server reads`)
+    const text = await handle.readFile('utf8')
+    try {
+      return JSON.parse(text)
+    }
+    catch (error) {
+      throw new Error(`the ${kind} file of job ${id} is not JSON`, { cause: error })
+    }
+  }
+  finally {
+    await handle.close()
+  }
 }
 
 /** Deletes a job's file and sidecars (missing ones are fine). */
@@ -55,7 +100,8 @@ export async function removeArtifacts(id: string, format: Format, gzip: boolean)
 
 /**
  * Removes the temporary files a killed process left behind (an interrupted job reruns from the start,
- * so its partial file is worthless). Run at boot, before any job starts.
+ * so its partial file is worthless), and the uploads it left without a record (sweepOrphanUploads).
+ * Run at boot, before any job starts.
  */
 export async function sweepTemporaryFiles(): Promise<number> {
   const folders = [await artifactDir(), join(useDataDir(), 'jobs'), join(useDataDir(), 'datasets')]
@@ -67,5 +113,5 @@ export async function sweepTemporaryFiles(): Promise<number> {
       removed++
     }
   }
-  return removed
+  return removed + await sweepOrphanUploads()
 }

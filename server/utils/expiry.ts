@@ -16,7 +16,7 @@ export const sweepIntervalMs = (ttlSeconds: number) => Math.min(60_000, Math.max
 /** Deletes the files of every finished job past its expiry, recording it first; returns how many. */
 export async function sweepExpiredArtifacts(now = Date.now()): Promise<number> {
   let swept = 0
-  for (const listed of await listJobs()) {
+  for (const listed of await listJobSummaries()) {
     if (listed.status !== 'done' || listed.expired_at !== null || !isExpired(listed, now)) continue
     // Re-read: a DELETE may have removed it since the list was taken.
     const job = await getJob(listed.job_id)

@@ -20,7 +20,7 @@ import { version } from '~~/package.json'
 type JsonSchema = Record<string, unknown>
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Tag = 'Jobs' | 'Results' | 'Templates' | 'Datasets' | 'Access' | 'Service'
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503 | 507
 
 interface Example { summary: string; value: unknown }
 
@@ -128,7 +128,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
   },
   404: { name: 'NotFound', description: 'Unknown id or name.', example: { statusCode: 404, statusMessage: 'Not Found', message: 'job not found' } },
   409: { name: 'Conflict', description: 'The job is not `done` (yet).', example: { statusCode: 409, statusMessage: 'Conflict', message: 'job is running, not done' } },
-  410: { name: 'Gone', description: 'The job\'s files expired (`NUXT_ARTIFACT_TTL`) and were deleted; the job record stays, with `expired_at`.', example: { statusCode: 410, statusMessage: 'Gone', message: 'the files of this job expired and were deleted' } },
+  410: { name: 'Gone', description: 'The job\'s files expired (`NUXT_ARTIFACT_TTL`) and were deleted (the job record stays, with `expired_at`), or the file asked for is missing from the data folder.', example: { statusCode: 410, statusMessage: 'Gone', message: 'the files of this job expired and were deleted' } },
   413: { name: 'PayloadTooLarge', description: 'The body is over the limit (1 MB of JSON; `NUXT_MAX_UPLOAD_BYTES` for CSV uploads).', example: { statusCode: 413, statusMessage: 'Payload Too Large', message: 'the body may be at most 1048576 bytes' } },
   415: { name: 'UnsupportedMediaType', description: 'The body is not of a type this route reads.', example: { statusCode: 415, statusMessage: 'Unsupported Media Type', message: 'send the body as JSON with Content-Type: application/json' } },
   429: {
@@ -142,6 +142,12 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
     description: 'The server is starting, shutting down, or its queue is full (`NUXT_MAX_QUEUED`); retry after `Retry-After` seconds.',
     headers: { 'Retry-After': 'Seconds to wait before retrying.' },
     example: { statusCode: 503, statusMessage: 'Service Unavailable', message: 'the server is shutting down' },
+  },
+  507: {
+    name: 'InsufficientStorage',
+    description: 'The server\'s data folder refused the write (full disk, quota, read-only file system): nothing was stored; retry after `Retry-After` seconds.',
+    headers: { 'Retry-After': 'Seconds to wait before retrying.' },
+    example: { statusCode: 507, statusMessage: 'Insufficient Storage', message: 'the server cannot store this now: its data folder refused the write, ENOSPC (no space left on the device); retry later' },
   },
 }
 
@@ -161,7 +167,7 @@ export const API_ROUTES: RouteDoc[] = [
     description: 'Validates the request (every bad field is named in a 400) and queues a job. The same request and `seed` always give the same bytes; without `seed` a random one is drawn and recorded in the job.',
     body: { schema: generateRequestSchema, examples: GENERATE_EXAMPLES },
     responses: { 202: json(generateAcceptedSchema, 'Job accepted; poll `Location`.', { Location: 'The job: `/jobs/{id}`.' }) },
-    errors: [503],
+    errors: [503, 507],
   },
   { method: 'get', path: '/jobs', operationId: 'listJobs', tag: 'Jobs', summary: 'List jobs, newest first', description: 'A page at a time: pass `next_cursor` back as `cursor` for the next page.', query: jobsQuerySchema, responses: { 200: json(jobListSchema, 'A page of jobs.') } },
   { method: 'get', path: '/jobs/{id}', operationId: 'getJob', tag: 'Jobs', summary: 'One job: status and progress', ...idParam, responses: { 200: json(jobSchema, 'The job.') } },
@@ -184,7 +190,7 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/metrics/{id}', operationId: 'getMetrics', tag: 'Results', summary: 'The quality report of a finished job', ...idParam, responses: { 200: json(schemaJobMetricsSchema, 'The output checked against the schema (and against the dataset, for jobs made from one).') }, errors: [409, 410] },
   {
     method: 'get', path: '/download/{id}', operationId: 'download', tag: 'Results', summary: 'Download the file of a finished job',
-    description: 'Streamed as an attachment; the media type follows the job\'s `format` (`application/gzip` with `gzip`). `If-None-Match` with the ETag gives 304.', ...idParam,
+    description: 'Streamed as an attachment; the media type follows the job\'s `format` (`application/gzip` with `gzip`). `If-None-Match` with the ETag gives 304. HEAD gives the headers alone, like every GET route.', ...idParam,
     headers: { 'If-None-Match': 'An ETag from an earlier download: 304 when unchanged.' },
     responses: {
       200: { description: 'The file.', content: downloadContent, headers: { 'Content-Disposition': '`attachment; filename="customers-5f4a1795.csv"`', 'Content-Length': 'Size in bytes.', 'ETag': 'The file\'s SHA-256, quoted.' } },
@@ -196,15 +202,15 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/templates/{name}', operationId: 'getTemplate', tag: 'Templates', summary: 'One template with its full schema', description: 'Its `schema` is accepted unchanged as an inline `schema` by POST /generate.', params: templateParamsSchema, responses: { 200: json(templateSchema, 'The template.') } },
   {
     method: 'post', path: '/templates', operationId: 'saveTemplate', tag: 'Templates', summary: 'Save a custom template',
-    description: 'Stored in the data folder and listed by GET /templates with `custom: true`; usable as `template` in POST /generate. Saving under a custom template\'s name replaces it (200); a shipped template\'s name is a 409.',
+    description: 'Stored in the data folder and listed by GET /templates with `custom: true`; usable as `template` in POST /generate. Saving under a custom template\'s name replaces it (200); a shipped template\'s name is a 409. The schema gets the checks POST /generate gives it (a 400 names the field).',
     body: { schema: templateSchema },
     responses: { 201: json(templateSchema, 'Saved.', { Location: 'The template: `/templates/{name}`.' }), 200: json(templateSchema, 'Replaced a custom template of that name.') },
-    errors: [409],
+    errors: [409, 507],
   },
   { method: 'delete', path: '/templates/{name}', operationId: 'deleteTemplate', tag: 'Templates', summary: 'Delete a custom template', description: 'Shipped templates cannot be deleted (403).', params: templateParamsSchema, responses: { 204: noContent('Deleted.') } },
   {
     method: 'post', path: '/datasets', operationId: 'uploadDataset', tag: 'Datasets', summary: 'Upload a real CSV sample',
-    description: 'The raw CSV is the body, or the file of a multipart form. UTF-8, `,` `;` or tab delimited. It is profiled and a model is fitted; generate look-alike rows with `source: { dataset }`. Empty, header-only, ragged, binary or non-UTF-8 files are 400s saying why.',
+    description: 'The raw CSV is the body, or the file of a multipart form. UTF-8 throughout (a NUL byte or an invalid sequence anywhere is a 400 giving its byte offset), `,` `;` or tab delimited. It is profiled and a model is fitted; generate look-alike rows with `source: { dataset }`. Empty, header-only, ragged, binary or non-UTF-8 files are 400s saying why.',
     headers: { 'X-Filename': 'The file\'s name, kept with the dataset (at most 200 characters).' },
     body: {
       description: 'The CSV file: the raw body, or the one file of a multipart form (a browser\'s upload; its file name is kept).',
@@ -214,7 +220,7 @@ export const API_ROUTES: RouteDoc[] = [
       },
     },
     responses: { 201: json(datasetRecordSchema, 'Profiled: rows and inferred column types.', { Location: 'The dataset: `/datasets/{id}`.' }) },
-    errors: [400, 413, 415, 503],
+    errors: [400, 413, 415, 503, 507],
   },
   { method: 'get', path: '/datasets', operationId: 'listDatasets', tag: 'Datasets', summary: 'The uploaded samples, newest first', responses: { 200: json(datasetListSchema, 'The datasets.') } },
   { method: 'get', path: '/datasets/{id}', operationId: 'getDataset', tag: 'Datasets', summary: 'One uploaded sample', ...idParam, responses: { 200: json(datasetRecordSchema, 'Rows and inferred column types.') } },
@@ -222,7 +228,7 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/datasets/{id}/model', operationId: 'getDatasetModel', tag: 'Datasets', summary: 'The model fitted to a sample, as a schema', description: 'Edit it and send it back as `schema` to POST /generate.', ...idParam, responses: { 200: json(datasetSchema, 'A Gaussian copula written in the schema language.') } },
   { method: 'get', path: '/schema.json', operationId: 'getSchemaLanguage', tag: 'Service', summary: 'The schema language as JSON Schema', description: 'Draft 2020-12; point an editor at it.', responses: { 200: { description: 'A JSON Schema document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
   { method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'Service', summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
-  { method: 'get', path: '/healthz', operationId: 'health', tag: 'Service', summary: 'Readiness', description: 'The server answers, has booted (recovered the jobs of the previous run, then warmed the engine up) and its data folder is writable; 503 while starting or shutting down. Open without an API key.', responses: { 200: json(healthSchema, 'Ready.') }, errors: [503] },
+  { method: 'get', path: '/healthz', operationId: 'health', tag: 'Service', summary: 'Readiness', description: 'The server answers, has booted (recovered the jobs of the previous run, then warmed the engine up) and its data folder can be written (a small file is written and removed); 503 while starting, shutting down, or while the data folder refuses writes (a full disk). Open without an API key.', responses: { 200: json(healthSchema, 'Ready.') }, errors: [503] },
   {
     method: 'post', path: '/auth/login', operationId: 'signIn', tag: 'Access', summary: 'Sign a browser in with the API key',
     description: 'Sets an HttpOnly, SameSite=Strict session cookie holding a random token (never the key). 404 when the server has no `NUXT_API_KEY`.',
@@ -237,7 +243,9 @@ const routePatterns = API_ROUTES.map(route => ({ method: route.method.toUpperCas
 /** The methods the API answers on a path (empty when no route has it): what a 405's `Allow` lists. */
 export function allowedMethods(path: string): string[] {
   const pathname = path.split('?')[0]!
-  return [...new Set(routePatterns.filter(r => r.pattern.test(pathname)).map(r => r.method))]
+  const methods = [...new Set(routePatterns.filter(r => r.pattern.test(pathname)).map(r => r.method))]
+  // Every GET answers HEAD too (server/middleware/0.head.ts).
+  return methods.includes('GET') ? [...methods, 'HEAD'] : methods
 }
 
 const REF = '#/components/schemas/'

@@ -1,4 +1,4 @@
-import type { DatasetSchema, GenerateRequest } from '#shared/schema'
+import type { DatasetSchema, Format, GenerateRequest } from '#shared/schema'
 import { withTypes } from '~~/engine/profile'
 
 /**
@@ -27,9 +27,19 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
     }
   }
   else schema = request.schema!
+  await checkSchema(schema, request.rows, seed, request.format)
+  return schema
+}
+
+/**
+ * The engine's check of a schema (engine/validate.ts, in a worker thread) for these rows, seed and
+ * format: what zod cannot see (an unknown faker method, a cycle, a bad expression) is a 400 naming
+ * the field (`schema.…`, as in the request bodies of POST /generate and POST /templates).
+ */
+export async function checkSchema(schema: DatasetSchema, rows: number, seed: number, format: Format): Promise<void> {
   let issues
   try {
-    issues = await useJobRunner().check(schema, request.rows, seed, request.format)
+    issues = await useJobRunner().check(schema, rows, seed, format)
   }
   catch (error) {
     // The server is shutting down (a 503 from the runner), or the worker died on this schema.
@@ -38,5 +48,4 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
     throw badRequest([{ path: 'schema', message: `the schema could not be checked: ${message}` }])
   }
   if (issues.length) throw badRequest(issues.map(i => ({ path: i.path.join('.'), message: i.message })))
-  return schema
 }

@@ -38,6 +38,17 @@ describe('statistical tests', () => {
 })
 
 describe('evaluateSchemaJob', () => {
+  it('writes null, not NaN or Infinity, for a statistic that is undefined, so the report passes its own schema', async () => {
+    // The mean of values near the largest double overflows to Infinity.
+    const schema = schemaOf({ columns: [{ name: 'huge', kind: 'float', min: 1e308, max: 1.7e308 }] })
+    const summary = await generateToFile({ schema, rows: 200, format: 'csv', seed: 1, sampleSize: 200, previewRows: 0 }, {
+      pool, path: join(mkdtempSync(join(tmpdir(), 'sdaas-eval-')), 'out.csv'),
+    })
+    const report = evaluateSchemaJob(schema, summary)
+    expect(report.utility.columns.huge!.summary!.mean).toBeNull()
+    expect(schemaJobMetricsSchema.safeParse(report).success).toBe(true)
+  })
+
   it('reports declared against observed distributions, nulls, categories and duplicates', async () => {
     const schema = schemaOf({
       columns: [
@@ -66,9 +77,9 @@ describe('evaluateSchemaJob', () => {
       expect(column.ks!.sample_size).toBe(5000)
       expect(column.ks!.p_value, name).toBeGreaterThan(0.001)
       expect(column.histogram!.observed.reduce((a, b) => a + b, 0)).toBe(5000)
-      expect(column.histogram!.expected.reduce((a, b) => a + b, 0)).toBeCloseTo(5000, 6)
+      expect(column.histogram!.expected.reduce<number>((a, b) => a + b!, 0)).toBeCloseTo(5000, 6)
     }
-    expect(Math.abs(report.utility.columns.score!.summary!.mean - 50)).toBeLessThan(5 * 5 / Math.sqrt(5000))
+    expect(Math.abs(report.utility.columns.score!.summary!.mean! - 50)).toBeLessThan(5 * 5 / Math.sqrt(5000))
     expect(report.utility.ks_complement).toBeGreaterThan(1 - 1.95 / Math.sqrt(5000))
   })
 })

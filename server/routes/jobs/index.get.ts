@@ -12,9 +12,6 @@ function decodeCursor(cursor: string) {
 export default defineEventHandler(async (event) => {
   const { limit, cursor } = validQuery(event, jobsQuerySchema)
   const after = cursor === undefined ? undefined : decodeCursor(cursor)
-  const jobs = await listJobs()
-  const start = after ? jobs.findIndex(job => newestFirst(after, job) < 0) : 0
-  const page = start < 0 ? [] : jobs.slice(start, start + limit)
-  const more = start >= 0 && start + limit < jobs.length
-  return { jobs: page.map(publicJob), next_cursor: more ? encodeCursor(page.at(-1)!) : null } satisfies JobList
+  const { jobs, more } = await listJobPage(after, limit)
+  return { jobs, next_cursor: more && jobs.length ? encodeCursor(jobs.at(-1)!) : null } satisfies JobList
 })

@@ -1,7 +1,8 @@
-/** GET /metrics/:id — the quality report of a finished job ({ utility, categoricals, privacy_lite, ... }). */
-import { schemaJobMetricsSchema, type SchemaJobMetrics } from '#shared/schema'
-
+/**
+ * GET /metrics/:id — the quality report of a finished job ({ utility, categoricals, privacy_lite, ... });
+ * statistics that are undefined (a law that cannot be evaluated, a score over no pairs) are null.
+ */
 export default defineEventHandler(async (event) => {
   const job = await requireFinishedJob(event)
-  return schemaJobMetricsSchema.parse(await readJson(await sidecarPath(job.job_id, 'metrics'))) satisfies SchemaJobMetrics
+  return finishedMetrics(job.job_id)
 })

@@ -11,6 +11,11 @@ const INTERVAL_MS = 5000
 export default defineEventHandler(async (event) => {
   const { id } = validParams(event, idParamsSchema)
   if (!(await getJob(id))) throw notFound('job')
+  // HEAD: the head of the stream, without holding a stream open that sends nothing.
+  if (isHeadRequest(event)) {
+    setResponseHeader(event, 'Content-Type', 'text/event-stream')
+    return ''
+  }
   const stream = createEventStream(event)
   let last = ''
   let timer: ReturnType<typeof setTimeout> | undefined
