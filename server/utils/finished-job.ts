@@ -64,5 +64,8 @@ export async function sendArtifact(event: H3Event, job: JobRecord): Promise<stri
     await file.close()
     return ''
   }
-  return sendStream(event, file.createReadStream())
+  const stream = file.createReadStream()
+  // A client that goes away mid-download must not leave the file open (one descriptor per abort).
+  event.node.res.once('close', () => stream.destroy())
+  return sendStream(event, stream)
 }

@@ -161,6 +161,8 @@ export class JobRunner {
     getTemplates().catch(error => console.error('[templates]', error))
     try {
       await quarantineUnreadableJobs()
+      const index = await rebuildJobIndex()
+      if (index.written || index.removed) console.info(`[jobs] job list index: ${index.written} entr(ies) written, ${index.removed} removed`)
       await quarantineUnreadableDatasets()
       const swept = await sweepTemporaryFiles()
       if (swept) console.info(`[jobs] removed ${swept} temporary file(s) left by an interrupted run`)

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fetch, startServer, stopServer, useTestContext } from '@nuxt/test-utils/e2e'
@@ -88,6 +88,34 @@ describe('a done job whose files are gone', () => {
       expect(response.headers.get('content-type')).toContain('application/json')
       expect((await response.json()).message).toMatch(/missing/)
     }
+  })
+})
+
+describe('a download the client abandons', () => {
+  it('closes the file: no descriptor of the server stays open on it', async () => {
+    const id = await submit({ rows: 300_000, template: 'customers', seed: 1 })
+    await waitForJob(id)
+    const pid = useTestContext().serverProcess!.pid!
+    const artifact = join(dataDir, 'artifacts', `${id}.csv`)
+    const openOnArtifact = () => readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === artifact
+      }
+      catch {
+        return false // closed meanwhile
+      }
+    }).length
+    for (let i = 0; i < 5; i++) {
+      const controller = new AbortController()
+      const response = await fetch(`/download/${id}`, { signal: controller.signal })
+      const reader = response.body!.getReader()
+      await reader.read()
+      controller.abort()
+      await reader.cancel().catch(() => {})
+    }
+    const deadline = Date.now() + 10_000
+    while (openOnArtifact() > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+    expect(openOnArtifact()).toBe(0)
   })
 })
 
