@@ -93,17 +93,25 @@ function toCell(value: unknown, at: Path): CellValue {
  * it when even a lower bound of its length (its strings and punctuation) is over the cell cap.
  */
 function jsonCell(value: unknown, at: Path): string {
+  // A lower bound of the JSON's length: strings and their quotes, keys, brackets and separators.
   let least = 0
   const stack: unknown[] = [value]
   while (stack.length) {
     const item = stack.pop()
-    if (typeof item === 'string') least += item.length + 3
-    else if (item && typeof item === 'object' && !(item instanceof Date)) {
-      const entries = Array.isArray(item) ? item : Object.entries(item)
-      least += 2
-      for (const entry of entries) stack.push(entry)
+    if (typeof item === 'string') least += item.length + 2
+    else if (Array.isArray(item)) {
+      least += 1 + item.length
+      for (const entry of item) stack.push(entry)
     }
-    else least += 2
+    else if (item && typeof item === 'object' && !(item instanceof Date)) {
+      const entries = Object.entries(item).filter(([, v]) => v !== undefined && typeof v !== 'function')
+      least += 1 + entries.length
+      for (const [key, entry] of entries) {
+        least += key.length + 3
+        stack.push(entry)
+      }
+    }
+    else least += 1
     if (least > MAX_CELL_CHARS) throw tooLong(at, least)
   }
   const text = JSON.stringify(value) ?? ''
@@ -371,6 +379,10 @@ function formatChars(format: string): number {
   return chars
 }
 
+function instantChars(format: string): number {
+  return format === 'iso' ? ISO_CHARS : format === 'epoch' || format === 'epoch_seconds' ? NUMBER_CHARS : formatChars(format)
+}
+
 function integerChars(lo: number, hi: number): number {
   return Math.max(String(lo).length, String(hi).length)
 }
@@ -379,20 +391,23 @@ function integerChars(lo: number, hi: number): number {
 function specWidth(spec: ValueSpec, rows: number): Width {
   const bounded = (chars: number): Width => ({ chars, bounded: true })
   switch (spec.kind) {
-    case 'sequence': return bounded(integerChars(spec.start, spec.start + (rows - 1) * spec.step))
+    case 'sequence': {
+      // Past 2^53 the values are doubles, whose text is not monotone in their size.
+      const last = spec.start + (rows - 1) * spec.step
+      return bounded(Number.isSafeInteger(last) ? integerChars(spec.start, last) : NUMBER_CHARS)
+    }
     case 'uuid': return bounded(36)
     case 'pattern': return bounded(parsePattern(spec.pattern).length)
     case 'integer': return bounded(integerChars(spec.min ?? -Number.MAX_SAFE_INTEGER, spec.max ?? Number.MAX_SAFE_INTEGER))
     case 'float': return bounded(NUMBER_CHARS)
     case 'boolean': return bounded(5)
     case 'categorical': return bounded(Math.max(...spec.categories.map(c => String(c.value).length)))
-    case 'datetime': return bounded(spec.format === 'iso' ? ISO_CHARS : spec.format.startsWith('epoch') ? NUMBER_CHARS : formatChars(spec.format))
+    case 'datetime': return bounded(instantChars(spec.format))
     case 'date':
     case 'time': return bounded(formatChars(spec.format))
     case 'empirical': {
       if (spec.output === 'number' || spec.output === 'integer') return bounded(NUMBER_CHARS)
-      const format = spec.format ?? (spec.output === 'date' ? 'YYYY-MM-DD' : 'iso')
-      return bounded(format === 'iso' ? ISO_CHARS : format.startsWith('epoch') ? NUMBER_CHARS : formatChars(format))
+      return bounded(spec.output === 'date' ? formatChars(spec.format ?? 'YYYY-MM-DD') : instantChars(spec.format ?? 'iso'))
     }
     default: return UNBOUNDED // faker and derived: held to the cell cap as they are made
   }
