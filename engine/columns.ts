@@ -12,6 +12,7 @@ import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
 import { fastFakerMethods, ValueTable, type FastMethod, type PartsSource } from './fast-faker.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
+import { fakeTokenText, fakerArgIssues, MAX_FAKE_DEPTH, parseFakeToken } from '../shared/faker-budget.ts'
 import { RowRandom, seedWords } from './random.ts'
 
 type Path = (string | number)[]
@@ -65,21 +66,65 @@ function drawableLaw(law: Law, at: Path): Law {
   return law
 }
 
-/** Longest text a cell may hold; a longer faker value fails the job rather than the machine. */
+/**
+ * Longest text a cell may hold (characters, UTF-16 code units as JavaScript counts them), whatever its
+ * kind: a longer value fails the job, naming the column, rather than the machine. Schemas whose worst
+ * case is longer are refused before any row is made (compileSchema).
+ */
 export const MAX_CELL_CHARS = 100_000
 
-/** Turns whatever a faker method or expression returns into a cell. */
-function toCell(value: unknown): CellValue {
+/**
+ * Widest a row of the output may be: the sum of its cells' lengths in characters (hidden columns are
+ * not written, so they do not count). Refused up front where the kinds bound it, checked on each row
+ * where they do not (faker, derived).
+ */
+export const MAX_ROW_CHARS = 1_000_000
+
+const tooLong = (at: Path, length: number) => new SchemaError([{ path: at, message: `a value of ${length} characters is longer than the ${MAX_CELL_CHARS} a cell may hold (MAX_CELL_CHARS)` }])
+
+/** Turns whatever a faker method or expression returns into a cell; `at` is the column's path, for errors. */
+function toCell(value: unknown, at: Path): CellValue {
   if (value === null || value === undefined) return null
   if (typeof value === 'string') {
-    if (value.length > MAX_CELL_CHARS) throw new Error(`a value of ${value.length} characters is longer than the ${MAX_CELL_CHARS} a cell may hold`)
+    if (value.length > MAX_CELL_CHARS) throw tooLong(at, value.length)
     return value
   }
   if (typeof value === 'boolean') return value
   if (typeof value === 'number') return Number.isFinite(value) ? value : null
   if (typeof value === 'bigint') return value.toString()
   if (value instanceof Date) return value.toISOString()
-  return JSON.stringify(value)
+  return jsonCell(value, at)
+}
+
+/**
+ * A list or object (helpers.arrayElements, date.betweens, ...) as JSON text, refused without writing
+ * it when even a lower bound of its length (its strings and punctuation) is over the cell cap.
+ */
+function jsonCell(value: unknown, at: Path): string {
+  // A lower bound of the JSON's length: strings and their quotes, keys, brackets and separators.
+  let least = 0
+  const stack: unknown[] = [value]
+  while (stack.length) {
+    const item = stack.pop()
+    if (typeof item === 'string') least += item.length + 2
+    else if (Array.isArray(item)) {
+      least += 1 + item.length
+      for (const entry of item) stack.push(entry)
+    }
+    else if (item && typeof item === 'object' && !(item instanceof Date)) {
+      const entries = Object.entries(item).filter(([, v]) => v !== undefined && typeof v !== 'function')
+      least += 1 + entries.length
+      for (const [key, entry] of entries) {
+        least += key.length + 3
+        stack.push(entry)
+      }
+    }
+    else least += 1
+    if (least > MAX_CELL_CHARS) throw tooLong(at, least)
+  }
+  const text = JSON.stringify(value) ?? ''
+  if (text.length > MAX_CELL_CHARS) throw tooLong(at, text.length)
+  return text
 }
 
 /** What faker's relative date methods count from (see README). */
@@ -103,30 +148,109 @@ function createRowFaker(locale: string): { faker: Faker; fast: Map<string, FastM
 
 const FORBIDDEN_MEMBERS = new Set(['constructor', 'prototype', '__proto__', 'seed', 'setDefaultRefDate', 'rawDefinitions', 'definitions'])
 
-/** Resolves `module.method` on faker, refusing anything that is not a plain faker method. */
+/** Per faker module class (its prototype): the names of its methods. */
+const moduleMethods = new WeakMap<object, ReadonlySet<string>>()
+
+/**
+ * The methods a faker module's class defines (on its prototype chain, Object.prototype excluded):
+ * `toString`, `hasOwnProperty`, `valueOf` and the like are not faker's and are never called.
+ */
+function methodsOf(fakerModule: object): ReadonlySet<string> {
+  const proto: unknown = Object.getPrototypeOf(fakerModule)
+  if (!proto || typeof proto !== 'object') return new Set()
+  let names = moduleMethods.get(proto)
+  if (!names) {
+    const found = new Set<string>()
+    for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+      for (const name of Object.getOwnPropertyNames(p)) {
+        if (!FORBIDDEN_MEMBERS.has(name) && !name.startsWith('_') && typeof Object.getOwnPropertyDescriptor(p, name)?.value === 'function') found.add(name)
+      }
+    }
+    moduleMethods.set(proto, names = found)
+  }
+  return names
+}
+
+/** faker's module `moduleName` and its method `methodName`, or undefined when that is not a faker module method. */
+function resolveFakerMethod(faker: Faker, moduleName: string, methodName: string): { fakerModule: object; method: (...a: unknown[]) => unknown } | undefined {
+  if (FORBIDDEN_MEMBERS.has(moduleName) || !Object.hasOwn(faker, moduleName)) return undefined
+  const fakerModule: unknown = (faker as unknown as Record<string, unknown>)[moduleName]
+  if (!fakerModule || typeof fakerModule !== 'object' || !methodsOf(fakerModule).has(methodName)) return undefined
+  const method: unknown = (fakerModule as Record<string, unknown>)[methodName]
+  return typeof method === 'function' ? { fakerModule, method: method as (...a: unknown[]) => unknown } : undefined
+}
+
+/** Resolves `module.method` on faker, refusing anything that is not one of faker's module methods. */
 function fakerMethod(faker: Faker, path: string, at: Path, fast?: Map<string, FastMethod>): () => CellValue {
-  const [moduleName, methodName] = path.split('.') as [string, string]
-  const fakerModule: unknown = FORBIDDEN_MEMBERS.has(moduleName) || !Object.hasOwn(faker, moduleName) ? undefined : (faker as unknown as Record<string, unknown>)[moduleName]
-  const method: unknown = fakerModule && typeof fakerModule === 'object' && !FORBIDDEN_MEMBERS.has(methodName) && !methodName.startsWith('_')
-    ? (fakerModule as Record<string, unknown>)[methodName]
-    : undefined
-  if (typeof method !== 'function') throw new SchemaError([{ path: at, message: `"${path}" is not a faker method` }])
+  const [moduleName = '', methodName = ''] = path.split('.')
+  const resolved = resolveFakerMethod(faker, moduleName, methodName)
+  if (!resolved) throw new SchemaError([{ path: at, message: `"${path}" is not a faker method` }])
   const quick = fast?.get(path)
   if (quick) return quick
-  const call = method as (...a: unknown[]) => unknown
-  return () => toCell(call.call(fakerModule))
+  const { fakerModule, method } = resolved
+  return () => toCell(method.call(fakerModule), at)
 }
 
 function fakerCall(faker: Faker, path: string, args: unknown[], at: Path, fast: Map<string, FastMethod>): () => CellValue {
+  if (path === 'helpers.fake' && args.length) {
+    fakerMethod(faker, path, at) // validates the path
+    const [pattern] = args
+    return () => toCell(guardedFake(faker, pattern, at, 0), at)
+  }
   if (!args.length) return fakerMethod(faker, path, at, fast)
-  const [moduleName, methodName] = path.split('.') as [string, string]
+  const [moduleName = '', methodName = ''] = path.split('.')
   fakerMethod(faker, path, at) // validates the path
-  const fakerModule = (faker as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[moduleName]!
-  const method = fakerModule[methodName]!
+  const { fakerModule, method } = resolveFakerMethod(faker, moduleName, methodName)!
   // Each call gets its own copy of list arguments: helpers.shuffle with inplace (the one faker method
   // that changes an argument) would otherwise carry its shuffle over to later rows, chunks and runs.
-  if (args.some(Array.isArray)) return () => toCell(method.apply(fakerModule, args.map(arg => (Array.isArray(arg) ? arg.slice() : arg))))
-  return () => toCell(method.apply(fakerModule, args))
+  if (args.some(Array.isArray)) return () => toCell(method.apply(fakerModule, args.map(arg => (Array.isArray(arg) ? arg.slice() : arg))), at)
+  return () => toCell(method.apply(fakerModule, args), at)
+}
+
+/** Most calls one `helpers.fake` value may make (its tokens, and those that what they return holds). */
+const MAX_FAKE_CALLS = 1000
+
+/**
+ * faker 10's `helpers.fake`, step for step (the same draws, so the same values), except that each
+ * `{{module.method(...)}}` is checked before it runs: it must be a faker module method and its
+ * arguments within budget (fakerArgIssues). faker reads what a call returns as part of the pattern
+ * again, so a call can spell out another (`fromRegExp` writing `{{string.alpha(99999999)}}`): no
+ * check of the column's arguments can see those calls, this one sees every call. The text is held
+ * to the cell cap as it grows, and the calls to MAX_FAKE_CALLS.
+ */
+function guardedFake(faker: Faker, pattern: unknown, at: Path, depth: number): string {
+  const refuse = (message: string) => new SchemaError([{ path: [...at.slice(0, -1), 'args', 0], message }])
+  let text = typeof pattern === 'string' ? pattern : faker.helpers.arrayElement(pattern as string[])
+  if (typeof text !== 'string') throw refuse('helpers.fake takes a pattern or a list of patterns')
+  for (let calls = 0; ; calls++) {
+    const start = text.search(/\{\{[a-z]/)
+    const end = start === -1 ? -1 : text.indexOf('}}', start)
+    if (end === -1) return text
+    if (calls >= MAX_FAKE_CALLS) throw refuse(`helpers.fake would make more than ${MAX_FAKE_CALLS} calls`)
+    const token = fakeTokenText(text, start, end)
+    const call = parseFakeToken(token)
+    if ('error' in call) throw refuse(call.error)
+    const [moduleName = '', methodName = ''] = call.method.split('.')
+    const resolved = resolveFakerMethod(faker, moduleName, methodName)
+    if (!resolved) throw refuse(`in {{${token}}}: "${call.method}" is not a faker method`)
+    const issue = fakerArgIssues(call.method, call.args)[0]
+    if (issue) throw refuse(`in {{${token}}}: argument ${issue.path.join('.')} ${issue.message}`)
+    // faker also looks the path up in the locale's definitions, and draws an entry of a list found there.
+    const definitions = (faker.rawDefinitions as Record<string, unknown>)[moduleName]
+    if (Array.isArray(definitions)) faker.helpers.arrayElement(definitions)
+    const listed = definitions && typeof definitions === 'object' ? (definitions as Record<string, unknown>)[methodName] : undefined
+    if (Array.isArray(listed)) faker.helpers.arrayElement(listed)
+    let value: unknown
+    if (call.method === 'helpers.fake') {
+      if (depth >= MAX_FAKE_DEPTH) throw refuse(`helpers.fake nests more than ${MAX_FAKE_DEPTH} levels deep`)
+      value = guardedFake(faker, call.args[0], at, depth + 1)
+    }
+    else value = resolved.method.apply(resolved.fakerModule, call.args)
+    const piece = String(value)
+    if (piece.length > MAX_CELL_CHARS) throw tooLong(at, piece.length)
+    text = text.substring(0, start) + piece + text.substring(end + 2)
+    if (text.length > MAX_CELL_CHARS) throw tooLong(at, text.length)
+  }
 }
 
 // ---- patterns -------------------------------------------------------------------------------
@@ -154,14 +278,22 @@ function parsePattern(pattern: string): (string | string[])[] {
 
 const PLAIN_ALNUM = /^[A-Za-z0-9]*$/
 
-const FILTERS: Record<string, (s: string) => string> = {
-  lower: s => s.toLowerCase(),
-  upper: s => s.toUpperCase(),
+/** Template filters by name: a Map, so names such as `constructor` or `toString` are not filters. */
+const FILTERS: ReadonlyMap<string, (s: string) => string> = new Map<string, (s: string) => string>([
+  ['lower', s => s.toLowerCase()],
+  ['upper', s => s.toUpperCase()],
   /** Lowercase ASCII letters and digits only: "José O'Neil" → "joseoneil". */
-  alnum: s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase(),
+  ['alnum', s => (PLAIN_ALNUM.test(s) ? s : s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').replace(/[^A-Za-z0-9]/g, '')).toLowerCase()],
   /** URL slug: "José O'Neil" → "jose-o-neil". */
-  slug: s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
-}
+  ['slug', s => s.normalize('NFD').replace(/[\u0300-\u036F]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')],
+])
+
+/**
+ * How many times longer a filter may make a text: a character's case mapping is at most 3 UTF-16
+ * units ("ﬃ" → "FFI"); alnum and slug keep ASCII letters and digits of the canonical decomposition
+ * (at most one per character) and single dashes between them.
+ */
+const FILTER_GROWTH = 3
 
 const SMALL_INTEGERS = Array.from({ length: 1000 }, (_, i) => String(i))
 
@@ -183,8 +315,8 @@ function parseTemplate(template: string, at: Path): TemplateToken[] {
     if (m.index > last) tokens.push({ text: template.slice(last, m.index), filters: [] })
     const [ref, ...filterNames] = m[1]!.split('|').map(s => s.trim())
     const filters = filterNames.map((name) => {
-      const filter = FILTERS[name]
-      if (!filter) throw new SchemaError([{ path: at, message: `unknown filter "${name}" (use ${Object.keys(FILTERS).join(', ')})` }])
+      const filter = FILTERS.get(name)
+      if (!filter) throw new SchemaError([{ path: at, message: `unknown filter "${name}" (use ${[...FILTERS.keys()].join(', ')})` }])
       return filter
     })
     if (!ref || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9]*)?$/.test(ref)) throw new SchemaError([{ path: at, message: `"{{${m[1]}}}" is neither a column nor a faker method` }])
@@ -227,6 +359,66 @@ interface CompiledValue {
   pieces?: PartsSource
   /** Templates: from now on the sampler only fills the pieces and returns undefined (see CompiledSchema.deferTexts). */
   deferText?: () => void
+  /**
+   * The worst-case width of its cells, given those of the columns (by slot) it reads. Templates also
+   * throw a SchemaError when theirs is over the cell cap, and arm a check of each value's length
+   * when no static bound holds it under the cap. Called once, in dependency order.
+   */
+  width?: (widthOf: (slot: number) => Width) => Width
+}
+
+/**
+ * The most characters a column's cells can have: `chars` when `bounded`; otherwise the values are
+ * only bounded at run time (by the cell cap), and `chars` is what the parts with a bound add up to.
+ */
+export interface Width { chars: number; bounded: boolean }
+const UNBOUNDED: Width = { chars: 0, bounded: false }
+
+/** Longest text of a number (`String` of any double: "-1.7976931348623157e+308" and the like). */
+const NUMBER_CHARS = 25
+/** Longest text of each date/time token (YYYY: years outside 0-9999 too; Z: "+05:30"). */
+const TOKEN_CHARS: Record<string, number> = { YYYY: 7, SSS: 3, MMMM: 9, MMM: 3, MM: 2, DD: 2, D: 2, HH: 2, mm: 2, ss: 2, Z: 6 }
+/** An ISO 8601 instant with an offset and a six-digit year: "+275760-09-13T00:00:00.000+05:30". */
+const ISO_CHARS = 32
+
+function formatChars(format: string): number {
+  let chars = format.length
+  for (const m of format.matchAll(/YYYY|SSS|MMMM|MMM|MM|DD|D|HH|mm|ss|Z/g)) chars += TOKEN_CHARS[m[0]]! - m[0].length
+  return chars
+}
+
+function instantChars(format: string): number {
+  return format === 'iso' ? ISO_CHARS : format === 'epoch' || format === 'epoch_seconds' ? NUMBER_CHARS : formatChars(format)
+}
+
+function integerChars(lo: number, hi: number): number {
+  return Math.max(String(lo).length, String(hi).length)
+}
+
+/** The worst-case width of the kinds whose values the spec alone bounds (templates: see their `width`). */
+function specWidth(spec: ValueSpec, rows: number): Width {
+  const bounded = (chars: number): Width => ({ chars, bounded: true })
+  switch (spec.kind) {
+    case 'sequence': {
+      // Past 2^53 the values are doubles, whose text is not monotone in their size.
+      const last = spec.start + (rows - 1) * spec.step
+      return bounded(Number.isSafeInteger(last) ? integerChars(spec.start, last) : NUMBER_CHARS)
+    }
+    case 'uuid': return bounded(36)
+    case 'pattern': return bounded(parsePattern(spec.pattern).length)
+    case 'integer': return bounded(integerChars(spec.min ?? -Number.MAX_SAFE_INTEGER, spec.max ?? Number.MAX_SAFE_INTEGER))
+    case 'float': return bounded(NUMBER_CHARS)
+    case 'boolean': return bounded(5)
+    case 'categorical': return bounded(Math.max(...spec.categories.map(c => String(c.value).length)))
+    case 'datetime': return bounded(instantChars(spec.format))
+    case 'date':
+    case 'time': return bounded(formatChars(spec.format))
+    case 'empirical': {
+      if (spec.output === 'number' || spec.output === 'integer') return bounded(NUMBER_CHARS)
+      return bounded(spec.output === 'date' ? formatChars(spec.format ?? 'YYYY-MM-DD') : instantChars(spec.format ?? 'iso'))
+    }
+    default: return UNBOUNDED // faker and derived: held to the cell cap as they are made
+  }
 }
 
 /** An ISO 8601 UTC datetime column's formatting, which encoders that write instants from numbers can defer. */
@@ -363,7 +555,9 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     case 'faker': {
       const call = fakerCall(ctx.faker, spec.method, spec.args ?? [], [...at, 'method'], ctx.fast)
       const fast = spec.args?.length ? undefined : ctx.fast.get(spec.method)
-      return { sampler: call, references: [], type: undefined, table: fast?.table, pieces: fast?.pieces }
+      // Values of a fast path's lists have a known longest; any other faker value is held to the cap as it is made.
+      const width = fast?.maxChars === undefined ? undefined : () => ({ chars: fast.maxChars!, bounded: true })
+      return { sampler: call, references: [], type: undefined, table: fast?.table, pieces: fast?.pieces, width }
     }
     case 'integer': {
       const law = drawableLaw(numericLaw(spec), at)
@@ -466,15 +660,31 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
       let last = ''
       let deferred = false
+      // Armed by `width` when no static bound keeps the text under the cell cap: the length is then
+      // checked piece by piece, so the text never grows past the cap by more than one piece.
+      let limited = false
+      const templateAt: Path = [...at, 'template']
+      const limitedText = (s: RowState): string => {
+        let text = ''
+        for (let i = 0; i < parts.length; i++) {
+          const part = parts[i]!
+          text += typeof part === 'string' ? part : (pieces[i] = part(s))
+          if (text.length > MAX_CELL_CHARS) throw tooLong(templateAt, text.length)
+        }
+        return text
+      }
       return {
         sampler: (s) => {
           if (deferred) {
+            let length = 0
             for (let i = 0; i < parts.length; i++) {
               const part = parts[i]!
               if (typeof part !== 'string') pieces[i] = part(s)
+              if (limited && (length += pieces[i]!.length) > MAX_CELL_CHARS) throw tooLong(templateAt, length)
             }
             return undefined as unknown as CellValue // a deferred text: the pieces hold it
           }
+          if (limited) return (last = limitedText(s))
           let text = ''
           for (let i = 0; i < parts.length; i++) {
             const part = parts[i]!
@@ -487,6 +697,21 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
         type: 'string',
         pieces: { text: () => last, parts: () => pieces },
         deferText: () => { deferred = true },
+        width: (widthOf) => {
+          let chars = 0
+          let bounded = true
+          for (const token of tokens) {
+            const fastChars = token.faker ? ctx.fast.get(token.faker)?.maxChars : undefined
+            const part = token.text !== undefined ? { chars: token.text.length, bounded: true } : token.faker ? (fastChars === undefined ? UNBOUNDED : { chars: fastChars, bounded: true }) : widthOf(ctx.index.get(token.column!) ?? -1)
+            chars += part.chars * FILTER_GROWTH ** token.filters.length
+            bounded &&= part.bounded
+          }
+          if (chars > MAX_CELL_CHARS) {
+            throw new SchemaError([{ path: templateAt, message: `its values can be ${chars} characters long (its text and the longest values of the columns it includes, hidden ones too), more than the ${MAX_CELL_CHARS} a cell may hold (MAX_CELL_CHARS)` }])
+          }
+          limited = !bounded
+          return { chars, bounded }
+        },
       }
     }
     case 'derived': {
@@ -503,12 +728,13 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
       const slots = Int32Array.from(refs, name => ctx.index.get(name) ?? -1)
       const { decimals } = spec
       const compiled = expression
+      const expressionAt: Path = [...at, 'expression']
       let state: RowState
       const get = (i: number) => state.cells[slots[i]!] ?? null
       return {
         sampler: (s) => {
           state = s
-          const value = toCell(compiled.evaluate(get))
+          const value = toCell(compiled.evaluate(get), expressionAt)
           return typeof value === 'number' && decimals !== undefined ? roundTo(value, decimals) : value
         },
         references: refs.map(name => ({ name, path: [...at, 'expression'] })),
@@ -541,8 +767,10 @@ function compileColumn(column: Column, ctx: Context, columnIndex: number, unifor
     const onName = column.on
     const onSlot = ctx.index.get(onName) ?? -1 // unknown: reported by dependencyOrder
     const types = new Set(all.map(c => c.type))
+    const widths = [...column.cases.map((c, i) => widthOfValue(compiledCases[i]!, c.then, ctx)), ...(fallback ? [widthOfValue(fallback, column.default!, ctx)] : [])]
     return {
       ...meta,
+      width: widthOf => widths.map(width => width(widthOf)).reduce((a, b) => ({ chars: Math.max(a.chars, b.chars), bounded: a.bounded && b.bounded })),
       sampler: (s) => {
         const chosen = cases.get(s.cells[onSlot] ?? null) ?? fallback
         return chosen ? chosen.sampler(s) : null
@@ -551,8 +779,48 @@ function compileColumn(column: Column, ctx: Context, columnIndex: number, unifor
       type: types.size === 1 ? [...types][0] : undefined,
     }
   }
-  const unique = column.unique ? uniqueSampler(column, ctx, columnIndex, at) : undefined
-  return { ...meta, ...(unique ?? compileValue(column, ctx, at, uniform)) }
+  const compiled = (column.unique ? uniqueSampler(column, ctx, columnIndex, at) : undefined) ?? compileValue(column, ctx, at, uniform)
+  return { ...meta, ...compiled, width: widthOfValue(compiled, column, ctx) }
+}
+
+/** A compiled value's width function: its own (templates), or what its spec bounds. */
+function widthOfValue(compiled: CompiledValue, spec: ValueSpec, ctx: Context): NonNullable<CompiledValue['width']> {
+  return compiled.width ?? (() => specWidth(spec, ctx.rows))
+}
+
+/**
+ * The worst-case widths of the columns (schema order), computed in dependency order: a SchemaError
+ * when a cell's (see the templates' `width`) or an output row's is over its limit.
+ */
+function columnWidths(columns: CompiledColumn[], order: number[], outputIndex: number[]): Width[] {
+  const widths = new Array<Width>(columns.length).fill(UNBOUNDED)
+  for (const i of order) widths[i] = columns[i]!.width!(slot => widths[slot] ?? UNBOUNDED)
+  const row = outputIndex.reduce((sum, i) => sum + widths[i]!.chars, 0)
+  if (row > MAX_ROW_CHARS) {
+    const widest = [...outputIndex].sort((a, b) => widths[b]!.chars - widths[a]!.chars).slice(0, 3).map(i => `${columns[i]!.name} (${widths[i]!.chars})`)
+    throw new SchemaError([{ path: ['schema', 'columns'], message: `rows can be ${row} characters wide (the longest values of the output columns added up; widest: ${widest.join(', ')}), more than the ${MAX_ROW_CHARS} a row may hold (MAX_ROW_CHARS)` }])
+  }
+  return widths
+}
+
+/**
+ * For schemas whose rows no static bound keeps under MAX_ROW_CHARS (many faker or derived columns,
+ * each held only to the cell cap): a check of each row's width, the sum of its output cells' lengths
+ * (deferred texts: of their pieces). Undefined for every other schema, which pays nothing per row.
+ */
+function rowWidthCheck(widths: Width[], outputIndex: number[], pieces: (PartsSource | undefined)[]): ((row: number, cells: CellValue[]) => void) | undefined {
+  const worst = outputIndex.reduce((sum, i) => sum + (widths[i]!.bounded ? widths[i]!.chars : Math.max(widths[i]!.chars, MAX_CELL_CHARS)), 0)
+  if (worst <= MAX_ROW_CHARS) return undefined
+  return (row, cells) => {
+    let width = 0
+    for (const i of outputIndex) {
+      const value = cells[i]
+      if (typeof value === 'string') width += value.length
+      else if (value === undefined) for (const piece of pieces[i]?.parts() ?? []) width += piece.length
+      else if (value !== null) width += String(value).length
+    }
+    if (width > MAX_ROW_CHARS) throw new SchemaError([{ path: ['schema', 'columns'], message: `row ${row} is ${width} characters wide, more than the ${MAX_ROW_CHARS} a row may hold (MAX_ROW_CHARS)` }])
+  }
 }
 
 /** Orders columns so each comes after the columns it reads; a cycle is a SchemaError naming them. */
@@ -717,6 +985,8 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   })
   const unconditioned = copula.filter(group => group.on === undefined)
   const order = dependencyOrder(columns, index)
+  const outputIndex = columns.flatMap((c, i) => (c.hidden ? [] : [i]))
+  const checkRow = rowWidthCheck(columnWidths(columns, order, outputIndex), outputIndex, columns.map(c => c.pieces))
   const triggers = order.map(i => triggerOf.get(i))
   const samplers = order.map(i => columns[i]!.sampler)
   const nullRates = Float64Array.from(order, i => columns[i]!.nullRate)
@@ -724,7 +994,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const z = new Float64Array(Math.max(0, ...copula.map(g => g.columns.length)))
   const state: RowState = { rng: new RowRandom(0), row: 0, cells: [], uniforms: new Float64Array(columns.length) }
 
-  const fillRow = (rng: RowRandom, row: number, cells: CellValue[]) => {
+  const fillCells = (rng: RowRandom, row: number, cells: CellValue[]) => {
     rng.setRow(row)
     bind(rng)
     state.rng = rng
@@ -743,8 +1013,13 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
       }
     }
   }
+  const fillRow = checkRow
+    ? (rng: RowRandom, row: number, cells: CellValue[]) => {
+        fillCells(rng, row, cells)
+        checkRow(row, cells)
+      }
+    : fillCells
 
-  const outputIndex = columns.flatMap((c, i) => (c.hidden ? [] : [i]))
   const names = outputIndex.map(i => columns[i]!.name)
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
   // Unique columns are permutations of the run's rows, from its seed: their probe rows are the run's.
@@ -759,6 +1034,41 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
     deferrableTexts: columns.map(c => Boolean(c.deferText && !read.has(c.name))),
     deferTexts: () => columns.forEach(c => { if (c.deferText && !read.has(c.name)) c.deferText() }),
   }
+}
+
+/**
+ * Makes every faker call of a schema once (faker columns, the cases and defaults of conditional
+ * ones, the faker tokens of templates), from `seed`: the submit-time check's first rows can skip a
+ * call (a null rate, a case no row takes), and a call that fails or is over budget must fail there,
+ * under the check's time limit, rather than in the job. Throws a SchemaError naming the column.
+ */
+export function tryFakerCalls(schema: DatasetSchema, seed: number): void {
+  const { faker, fast, bind } = createRowFaker(schema.locale)
+  const rng = new RowRandom(seed)
+  rng.setRow(0)
+  bind(rng)
+  const attempt = (at: Path, call: () => unknown) => {
+    try {
+      call()
+    }
+    catch (error) {
+      if (error instanceof SchemaError) throw error
+      throw new SchemaError([{ path: at, message: `the faker call fails: ${error instanceof Error ? error.message : String(error)}` }])
+    }
+  }
+  schema.columns.forEach((column, i) => {
+    const at: Path = ['schema', 'columns', i]
+    const specs: [ValueSpec, Path][] = column.kind === 'conditional'
+      ? [...column.cases.map((c, k): [ValueSpec, Path] => [c.then, [...at, 'cases', k, 'then']]), ...(column.default ? [[column.default, [...at, 'default']] as [ValueSpec, Path]] : [])]
+      : [[column, at]]
+    for (const [spec, path] of specs) {
+      if (spec.kind === 'faker') attempt([...path, 'method'], () => fakerCall(faker, spec.method, spec.args ?? [], [...path, 'method'], fast)())
+      if (spec.kind !== 'template') continue
+      for (const token of parseTemplate(spec.template, [...path, 'template'])) {
+        if (token.faker) attempt([...path, 'template'], () => fakerMethod(faker, token.faker!, [...path, 'template'], fast)())
+      }
+    }
+  })
 }
 
 /**

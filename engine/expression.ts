@@ -45,8 +45,12 @@
  *   as true; `and`, `or` and `not` always give a boolean. `and`, `or`, `? :`, `if` and `coalesce`
  *   evaluate only the operands they need.
  * - Strings are measured and indexed in UTF-16 code units, as in JavaScript. A string built by an
- *   operator or function that is longer than 10,000 characters gives null (a guard against runaway
- *   growth such as nested `replace`).
+ *   operator or function (`+`, `concat`, `replace`, `pad_start`, `upper`, `lower`, `format_date`)
+ *   that would be longer than 10,000 characters gives null, and is refused before it is built where
+ *   its length is known beforehand (a guard against runaway growth such as nested `replace`).
+ *   Functions that only shorten or copy their argument (`trim`, `substr`, `to_string`) return at most
+ *   the length of a cell, which is itself at most 100,000 characters (MAX_CELL_CHARS); a derived value
+ *   longer than that fails the job, naming the column.
  *
  * ## Functions
  *
@@ -621,7 +625,7 @@ const SPECS: FunctionSpec[] = [
   spec('date_diff(a, b, unit)', 3, 3, three(dateDiff), { check: checkUnit }),
   spec('format_date(d, pattern)', 2, 2, two((d, pattern) => {
     const t = toTime(d)
-    return t !== t || pattern === null ? null : formatDate(t, text(pattern))
+    return t !== t || pattern === null ? null : capped(formatDate(t, text(pattern)))
   })),
   spec('epoch_ms(d)', 1, 1, datePart(t => t)),
 ]

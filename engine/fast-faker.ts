@@ -36,7 +36,10 @@ export interface PartsSource {
   parts(): readonly string[]
 }
 
-export type FastMethod = Pick & { table?: ValueTable<string>; pieces?: PartsSource }
+/** `maxChars`: the longest value the method can return, when its lists bound it (the engine's width checks). */
+export type FastMethod = Pick & { table?: ValueTable<string>; pieces?: PartsSource; maxChars?: number }
+
+const longest = (values: readonly string[]) => values.reduce((max, v) => Math.max(max, v.length), 0)
 type SexLists<T> = { generic?: T[]; female?: T[]; male?: T[] }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'string')
@@ -115,7 +118,7 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
     const draw = aliasSampler(weights)
     const table = new ValueTable(values)
     const pick = () => values[table.code = draw(rng().next())]!
-    return Object.assign(pick, { table })
+    return Object.assign(pick, { table, maxChars: longest(values) })
   }
 
   const definitions = faker.rawDefinitions as Record<string, Record<string, unknown> | undefined>
@@ -131,25 +134,32 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
    * faker's `helpers.fake` for patterns whose tokens are all list picks or fast methods; `single` is
    * the list when the pattern is just one list pick.
    */
-  const compilePattern = (pattern: string): (Pick & { single?: string[]; pieces: string[] }) | undefined => {
+  const compilePattern = (pattern: string): (Pick & { single?: string[]; pieces: string[]; maxChars?: number }) | undefined => {
     const parts: (string | Pick)[] = []
     let last = 0
     let single: string[] | undefined
+    let maxChars: number | undefined = 0
     for (const match of pattern.matchAll(/\{\{([^}]+)\}\}/g)) {
       parts.push(pattern.slice(last, match.index))
       const path = match[1]!.trim().split('.')
       const method = methods.get(path.slice(0, 2).join('.'))
       let list: unknown = definitions[path[0]!]
       for (const key of path.slice(1)) list = (list as Record<string, unknown> | undefined)?.[key]
-      if (path.length === 2 && method) parts.push(method)
+      if (path.length === 2 && method) {
+        parts.push(method)
+        maxChars = maxChars === undefined || method.maxChars === undefined ? undefined : maxChars + method.maxChars
+      }
       else if (isStringList(list) && list.every(v => !v.includes('{{'))) {
         parts.push(() => uniform(list as string[]))
         single = list
+        if (maxChars !== undefined) maxChars += longest(list)
       }
       else return undefined
+      if (maxChars !== undefined) maxChars += match.index - last
       last = match.index + match[0].length
     }
     parts.push(pattern.slice(last))
+    if (maxChars !== undefined) maxChars += pattern.length - last
     // The pieces of the last value.
     const pieces = parts.map(part => (typeof part === 'string' ? part : ''))
     const pick = () => {
@@ -162,7 +172,7 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
       return text
     }
     const isSingle = parts.length === 3 && parts[0] === '' && parts[2] === '' && single
-    return Object.assign(pick, isSingle ? { single, pieces } : { pieces })
+    return Object.assign(pick, isSingle ? { single, pieces, maxChars } : { pieces, maxChars })
   }
 
   const lastNamePatterns = person.last_name_pattern as SexLists<{ value: string; weight: number }> | undefined
@@ -176,7 +186,7 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
       const [generic, female, male] = compiled
       const { values, offsets } = joined(compiled.flatMap(list => list?.map(p => p.value!.single) ?? []))
       const weights = new Array<number>(values.length).fill(0)
-      const built: Pick[] = []
+      const built: (Pick & { maxChars?: number })[] = []
       for (const [list, share] of sexShares({ generic, female, male })) {
         const total = list.reduce((sum, p) => sum + p.weight, 0)
         for (const { value: pattern, weight } of list) {
@@ -200,7 +210,8 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
         table.code = -1
         return built[outcome - values.length]!()
       }
-      methods.set('person.lastName', Object.assign(lastName, { table }))
+      const maxChars = built.some(pattern => pattern.maxChars === undefined) ? undefined : Math.max(longest(values), ...built.map(pattern => pattern.maxChars!))
+      methods.set('person.lastName', Object.assign(lastName, { table, maxChars }))
     }
   }
   else if (lastNames && [lastNames.generic, lastNames.female, lastNames.male].some(l => l !== undefined) && [lastNames.generic, lastNames.female, lastNames.male].every(l => l === undefined || isStringList(l))) {
@@ -219,7 +230,8 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
         pieces = pattern.pieces
         return text
       }
-      methods.set('location.city', Object.assign(city, { pieces: { text: () => text, parts: () => pieces } }))
+      const maxChars = compiled.some(pattern => pattern!.maxChars === undefined) ? undefined : Math.max(...compiled.map(pattern => pattern!.maxChars!))
+      methods.set('location.city', Object.assign(city, { pieces: { text: () => text, parts: () => pieces }, maxChars }))
     }
   }
 
@@ -230,7 +242,9 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
   const lastName = methods.get('person.lastName')
   const allNames = [...Object.values(firstNames ?? {}), ...Object.values(lastNames ?? {})].flat()
   if (first && lastName && isStringList(providers) && allNames.every(n => typeof n === 'string' && /^[\x20-\x7E]*$/.test(n))) {
-    methods.set('internet.email', () => {
+    // The user name is cut to 50 characters; the clean-ups after that only remove characters.
+    const maxChars = 50 + 1 + longest(providers)
+    methods.set('internet.email', Object.assign(() => {
       const provider = uniform(providers)
       const t = first()
       const n = lastName()
@@ -241,7 +255,7 @@ export function fastFakerMethods(faker: Faker, rng: () => RowRandom): Map<string
       user = user.replaceAll('\'', '').replaceAll(' ', '')
       user = user.replaceAll(/[^A-Za-z0-9._+-]+/g, '').substring(0, 50).replaceAll(/\.{2,}/g, '.').replace(/^\./, '').replace(/\.$/, '')
       return `${user}@${provider}`
-    })
+    }, { maxChars }))
   }
   return methods
 }

@@ -1,12 +1,13 @@
 /**
  * Checks what zod cannot: the locale exists, faker methods exist and run with their arguments,
  * references between columns resolve without cycles, correlation matrices are valid, unique columns
- * have enough values; then generates the first rows, so a schema that fails while generating is
- * reported before any job runs.
+ * have enough values, no cell's or row's worst-case width is over MAX_CELL_CHARS or MAX_ROW_CHARS
+ * (engine/columns.ts); then generates the first rows and makes every faker call once, so a schema
+ * that fails while generating is reported before any job runs.
  */
 import type { CellValue, DatasetSchema, Format } from '../shared/schema.ts'
 import { compiledFor } from './chunk.ts'
-import { SchemaError } from './columns.ts'
+import { SchemaError, tryFakerCalls } from './columns.ts'
 import { loadLocale } from './locales.ts'
 import { RowRandom } from './random.ts'
 
@@ -29,6 +30,8 @@ export async function checkSchema(schema: DatasetSchema, rows: number, seed: num
     const rng = new RowRandom(seed)
     const cells = new Array<CellValue>(schema.columns.length)
     for (let row = 0; row < Math.min(rows, TRIAL_ROWS); row++) compiled.fillRow(rng, row, cells)
+    // Every faker call once, also those the trial rows skipped: each must run within the check's time limit.
+    tryFakerCalls(schema, seed)
     return []
   }
   catch (error) {

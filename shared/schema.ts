@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { instantMs } from './time.ts'
+import { fakerArgIssues } from './faker-budget.ts'
 
 /** Largest seed accepted: any non-negative safe integer, so seeds from other tools fit. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER
@@ -105,30 +106,16 @@ const sequenceShape = { kind: z.literal('sequence'), start: z.int().default(1), 
 const uuidShape = { kind: z.literal('uuid') }
 /** `#` digit, `?` uppercase letter, `@` lowercase letter, `*` uppercase letter or digit, `\` escapes: `ORD-#####`. */
 const patternShape = { kind: z.literal('pattern'), pattern: z.string().min(1).max(200) }
-/** Largest size a faker argument may ask for (`length`, `count`, or a positional count of a text method). */
-export const MAX_FAKER_SIZE_ARG = 10_000
-const SIZED_TEXT_MODULES = /^(string|lorem|word|helpers)\./
+export { MAX_FAKER_SIZE_ARG, MAX_FAKER_PATTERN_CHARS } from './faker-budget.ts'
 
 /**
- * Arguments that would make faker build gigantic values (`string.alpha({ length: 3e8 })`) are refused:
- * one such value can exhaust a thread's memory.
+ * A faker column's call within its budget (shared/faker-budget.ts: every number a size unless the
+ * method takes values, counts given in full, patterns short): one oversized value can exhaust a
+ * thread's memory, so it is refused before any row is made, at the argument's path.
  */
 function checkFakerArgs(c: { method: string; args?: unknown[] }, ctx: z.RefinementCtx) {
-  const tooBig = (n: unknown) => typeof n === 'number' && Math.abs(n) > MAX_FAKER_SIZE_ARG
-  const sizes = (value: unknown, path: (string | number)[]): void => {
-    if (!value || typeof value !== 'object') return
-    for (const [key, child] of Object.entries(value)) {
-      const at = [...path, key]
-      if ((key === 'length' || key === 'count') && (tooBig(child) || (child && typeof child === 'object' && Object.values(child).some(tooBig)))) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_FAKER_SIZE_ARG}`, path: at })
-      }
-      else sizes(child, at)
-    }
-  }
-  c.args?.forEach((arg, i) => {
-    if (SIZED_TEXT_MODULES.test(c.method) && tooBig(arg)) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_FAKER_SIZE_ARG}`, path: ['args', i] })
-    sizes(arg, ['args', i])
-  })
+  if (!c.args?.length) return
+  for (const issue of fakerArgIssues(c.method, c.args)) ctx.addIssue({ code: 'custom', message: issue.message, path: ['args', ...issue.path] })
 }
 
 /** Any JSON value (faker arguments). */
