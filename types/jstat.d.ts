@@ -17,6 +17,8 @@ declare module 'jstat' {
     beta: Distribution
     poisson: DiscreteDistribution
     binomial: DiscreteDistribution
+    /** The regularized lower incomplete gamma function P(a, x). */
+    lowRegGamma(a: number, x: number): number
   }
   export default jStat
 }

