@@ -86,12 +86,16 @@ export class WorkerPool {
   private readonly file: string | URL
   private readonly limits: { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number }
 
-  /** `heapMb`: each worker's heap limit (a worker past it dies, failing only its request). */
-  constructor(options: { size?: number; workerFile?: string | URL; heapMb?: number } = {}) {
+  /**
+   * `heapMb`: each worker's heap limit (a worker past it dies, failing only its request). `started`:
+   * workers started at once (all by default); the others start when requests wait for them, and stay.
+   */
+  constructor(options: { size?: number; workerFile?: string | URL; heapMb?: number; started?: number } = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism())
     this.file = options.workerFile ?? DEFAULT_WORKER_FILE
     this.limits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: options.heapMb ?? WORKER_HEAP_MB }
-    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn())
+    const started = Math.min(this.size, Math.max(1, options.started ?? this.size))
+    for (let i = 0; i < started; i++) this.slots.push(this.spawn())
   }
 
   private spawn(): Slot {
@@ -202,6 +206,8 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
+    // Every worker is busy and requests wait: start another, up to the pool's size.
+    while (!this.closed && this.queue.length > this.slots.filter(slot => !slot.busy).length && this.slots.length < this.size) this.slots.push(this.spawn())
     for (const slot of this.slots) {
       if (slot.busy) continue
       const next = this.queue.shift()

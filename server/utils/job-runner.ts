@@ -25,7 +25,10 @@ const PROGRESS_INTERVAL_MS = 250
  * is a 400. Ordinary schemas take milliseconds; the slowest shipped template's check about 50 ms.
  */
 export const CHECK_TIME_LIMIT_MS = 3000
-/** Threads that only check schemas, so a check never waits behind the chunks of running jobs. */
+/**
+ * Threads that only check schemas, so a check never waits behind the chunks of running jobs: one from
+ * the start, a second once checks wait for the first (a slow check then holds up no other).
+ */
 const CHECK_WORKERS = 2
 /** Heap of a checking thread: a check generates a few rows; more memory than this is refused. */
 const CHECK_HEAP_MB = 512
@@ -71,7 +74,7 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     this.pool = new WorkerPool({ size: options.workers || undefined, workerFile: options.workerFile })
-    this.checks = new WorkerPool({ size: CHECK_WORKERS, workerFile: options.workerFile, heapMb: CHECK_HEAP_MB })
+    this.checks = new WorkerPool({ size: CHECK_WORKERS, started: 1, workerFile: options.workerFile, heapMb: CHECK_HEAP_MB })
   }
 
   /**

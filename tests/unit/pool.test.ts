@@ -71,6 +71,18 @@ describe('a worker that does not answer', () => {
     }
   })
 
+  it('holds up no other request when the pool may grow: a second worker starts for the one waiting', async () => {
+    const pool = new WorkerPool({ size: 2, started: 1, workerFile })
+    try {
+      const stalled = pool.check(stalling, 10, 1, 'csv', 60_000)
+      stalled.catch(() => {})
+      expect(await pool.check(ordinary, 10, 1)).toEqual([])
+    }
+    finally {
+      await pool.close()
+    }
+  })
+
   it('is terminated when its run is canceled: the run\'s requests fail, queued or running, other runs go on', async () => {
     const pool = new WorkerPool({ size: 2, workerFile })
     try {
