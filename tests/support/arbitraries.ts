@@ -115,6 +115,27 @@ export const fakerArgArb: fc.Arbitrary<Json> = fc.letrec<{ arg: Json }>(tie => (
   ),
 })).arg
 
+/** Counts biased to the huge, for the spellings below. */
+const bigCount = fc.oneof(hugeCount, fc.constantFrom(1e6, 1e7, 1e8, 1e9))
+
+/**
+ * Argument lists in the spellings faker methods read sizes from: a positional count, `{ min, max }`,
+ * `{ length }` (a number or a range), `{ count }`, `{ extensionCount }`, `(characters, size)`,
+ * mustache and regex strings with digit runs.
+ */
+export const sizedFakerArgsArb: fc.Arbitrary<Json[]> = fc.oneof(
+  bigCount.map(n => [n]),
+  fc.tuple(bigCount, bigCount).map(([a, b]) => [{ min: Math.min(a, b), max: Math.max(a, b) }]),
+  bigCount.map(n => [{ length: n }]),
+  fc.tuple(bigCount, bigCount).map(([a, b]) => [{ length: { min: Math.min(a, b), max: Math.max(a, b) } }]),
+  bigCount.map(n => [{ count: n }]),
+  fc.tuple(fc.constantFrom('count', 'extensionCount', 'wordCount', 'sentenceCount', 'paragraphCount', 'lineCount', 'dec', 'fractionDigits', 'precision'), bigCount).map(([key, n]) => [{ [key]: n }]),
+  fc.tuple(fc.constantFrom('abc', ['a', 'b'], ''), bigCount).map(([chars, n]) => [chars, { min: n, max: n }]),
+  fc.tuple(fc.constantFrom('abc', ['a', 'b']), bigCount).map(([chars, n]) => [chars, n]),
+  sizedText.map(text => [text]),
+  fc.tuple(sizedText, bigCount).map(([text, n]) => [text, { count: n }]),
+)
+
 const fakerMethodArb = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...FAKER_METHODS) },
   { weight: 2, arbitrary: fc.constantFrom(...SIZED_FAKER_METHODS) },
@@ -326,7 +347,7 @@ export function mutatedSchemaArb(maxDepth: number): fc.Arbitrary<unknown> {
  * CSV bytes: a valid table, sometimes past 64 KiB, with a NUL, a Latin-1 byte or an invalid UTF-8
  * sequence put in at any point (before or after the first 64 KiB); or random bytes.
  */
-export const csvBytesArb: fc.Arbitrary<{ bytes: Buffer; spoiled: boolean }> = fc.oneof(
+export const csvBytesArb: fc.Arbitrary<{ bytes: Buffer; spoiledAt?: number }> = fc.oneof(
   fc.tuple(
     fc.integer({ min: 2, max: 6 }),
     fc.integer({ min: 1, max: 5000 }),
@@ -336,13 +357,14 @@ export const csvBytesArb: fc.Arbitrary<{ bytes: Buffer; spoiled: boolean }> = fc
     const lines = Array.from({ length: rows }, (_, r) => Array.from({ length: width }, (_, c) => (c === 0 ? String(r) : c === 1 ? `name ${r % 17}` : String((r * 7919 + c) % 1000 / 10))).join(','))
     let bytes = Buffer.from(`${header}\n${lines.join('\n')}\n`)
     if (spoil) {
-      // Into a cell (after a digit), at any point of the file: before or after the first 64 KiB.
+      // Anywhere after the header: before or after the first 64 KiB.
       const at = Math.max(header.length + 2, Math.floor(spoil[0] * (bytes.length - 1)))
       bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(spoil[1]), bytes.subarray(at)])
+      return { bytes, spoiledAt: at }
     }
-    return { bytes, spoiled: spoil !== undefined }
+    return { bytes }
   }),
-  fc.uint8Array({ maxLength: 2048 }).map(a => ({ bytes: Buffer.from(a), spoiled: !isUtf8Text(Buffer.from(a)) })),
+  fc.uint8Array({ maxLength: 2048 }).map(a => ({ bytes: Buffer.from(a), ...(isUtf8Text(Buffer.from(a)) ? {} : { spoiledAt: 0 }) })),
 )
 
 /** Valid UTF-8 without NUL bytes: what an upload must be to be accepted. */
@@ -357,6 +379,9 @@ export function isUtf8Text(bytes: Buffer): boolean {
   }
 }
 
+/** No bounds (half the time), or bounds as for other columns. */
+const maybeBounds = fc.oneof(fc.constant({}), bounds(extremeDouble))
+
 /**
  * Columns whose law a bug can silently break (class 6): unbounded poisson and binomial integers,
  * categories with huge weights, lognormal floats with any σ, each beside a sequence.
@@ -366,6 +391,6 @@ export const lawsSchemaArb: fc.Arbitrary<SchemaInput> = fc.oneof(
   fc.tuple(fc.integer({ min: 2, max: 5 }), fc.constantFrom(1, 1e300, 1e307, 1e308, Number.MAX_VALUE)).map(([n, weight]) => ({
     kind: 'categorical', categories: Array.from({ length: n }, (_, i) => ({ value: `v${i}`, weight })),
   })),
-  fc.tuple(extremeDouble, positiveDouble, bounds(extremeDouble)).map(([mu, sigma, b]) => ({ kind: 'float', ...b, distribution: { type: 'lognormal', mu, sigma } })),
-  fc.tuple(positiveDouble, positiveDouble, bounds(extremeDouble)).map(([shape, scale, b]) => ({ kind: 'float', ...b, distribution: { type: 'gamma', shape, scale } })),
+  fc.tuple(extremeDouble, positiveDouble, maybeBounds).map(([mu, sigma, b]) => ({ kind: 'float', ...b, distribution: { type: 'lognormal', mu, sigma } })),
+  fc.tuple(positiveDouble, positiveDouble, maybeBounds).map(([shape, scale, b]) => ({ kind: 'float', ...b, distribution: { type: 'gamma', shape, scale } })),
 ).map(spec => ({ columns: [{ name: 'c0', kind: 'sequence' }, { name: 'c1', ...spec }] as ColumnInput[] }))
