@@ -195,6 +195,11 @@ export const junkExpressionArb: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('constructor', '__proto__', 'toString()', 'x.y', 'a[0]', 'a = 1', '1e400', "pad_start('x', 1000000000, 'ab')", "substr('abc', 1e308, -1e308)", "date_add('2024-01-31', 1e15, 'months')", "'\\u{110000}'", "'\\u{FFFFFFFFFF}'", "'unterminated"),
 )
 
+/** A triangular mode put inside the bounds (or the column is refused, which zod's own tests cover). */
+function inside(distribution: Distribution, b: { min?: number; max?: number }): Distribution {
+  return distribution.type === 'triangular' && b.min !== undefined && b.max !== undefined ? { type: 'triangular', mode: b.min / 2 + b.max / 2 } : distribution
+}
+
 function valueSpecArb(columns: number, self: number, withConditional: boolean): fc.Arbitrary<ValueSpec | Record<string, unknown>> {
   const others = Array.from({ length: columns }, (_, i) => columnName(i)).filter((_, i) => i !== self)
   const date = fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
@@ -206,11 +211,10 @@ function valueSpecArb(columns: number, self: number, withConditional: boolean): 
     fc.constant({ kind: 'uuid' }),
     fc.record({ kind: fc.constant('pattern'), pattern: fc.string({ unit: fc.constantFrom('#', '?', '@', '*', '\\', '-', 'A', '😀'), minLength: 1, maxLength: 200 }) }),
     fc.record({ kind: fc.constant('faker'), method: fakerMethodArb, args: fc.array(fakerArgArb, { maxLength: 3 }) }, { requiredKeys: ['kind', 'method'] }),
-    fc.tuple(bounds(safeInt), distributionArb).map(([b, distribution]) => ({ kind: 'integer', ...b, distribution })),
+    fc.tuple(bounds(safeInt), distributionArb).map(([b, distribution]) => ({ kind: 'integer', ...b, distribution: inside(distribution, b) })),
     fc.tuple(bounds(extremeDouble), continuous, fc.integer({ min: 0, max: 12 })).map(([b, distribution, decimals]) => ({
       kind: 'float', ...b, decimals,
-      // A triangular mode is put inside the bounds, or the column is refused (which zod tests cover).
-      distribution: distribution.type === 'triangular' && b.min !== undefined && b.max !== undefined ? { type: 'triangular', mode: b.min / 2 + b.max / 2 } : distribution,
+      distribution: inside(distribution, b),
     })),
     fc.record({ kind: fc.constant('boolean'), probability: fc.double({ min: 0, max: 1, noNaN: true }) }),
     fc.uniqueArray(fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean()), { minLength: 1, maxLength: 8, selector: v => String(v) })
@@ -282,7 +286,7 @@ export const adversarialSchemaArb: fc.Arbitrary<SchemaInput> = fc.oneof(
     ],
   })),
   fc.tuple(fc.integer({ min: 100, max: MAX_COLUMNS }), fc.constantFrom('uuid', 'pattern', 'faker', 'integer')).map(([n, kind]) => ({
-    columns: Array.from({ length: n }, (_, i) => ({ name: columnName(i), kind, ...(kind === 'pattern' ? { pattern: '#'.repeat(200) } : kind === 'faker' ? { method: 'lorem.paragraph' } : {}) })),
+    columns: Array.from({ length: n }, (_, i) => ({ name: columnName(i), kind, ...(kind === 'pattern' ? { pattern: '#'.repeat(200) } : kind === 'faker' ? { method: 'lorem.paragraph' } : kind === 'integer' ? { min: 0, max: 1_000_000 } : {}) })),
   })),
   fc.tuple(fc.integer({ min: 2, max: 60 }), fc.integer({ min: 1, max: 20 })).map(([depth, copies]) => ({
     columns: [
@@ -306,6 +310,17 @@ export function nested(depth: number, value: Json = 1): Json {
   let out = value
   for (let i = 0; i < depth; i++) out = i % 2 ? [out] : { a: out }
   return out
+}
+
+/** The JSON text of `nested(depth, 1)`, built as text: JSON.stringify itself overflows the stack that deep. */
+export function nestedText(depth: number): string {
+  const open: string[] = []
+  const close: string[] = []
+  for (let i = depth - 1; i >= 0; i--) {
+    open.push(i % 2 ? '[' : '{"a":')
+    close.push(i % 2 ? ']' : '}')
+  }
+  return `${open.join('')}1${close.reverse().join('')}`
 }
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty']
