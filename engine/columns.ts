@@ -1024,7 +1024,8 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
   const probeRows = Math.min(TYPE_PROBE_ROWS, ctx.rows)
   // Unique columns are permutations of the run's rows, from its seed: their probe rows are the run's.
   const hasUnique = schema.columns.some(c => c.unique)
-  const types = outputIndex.map(i => columns[i]!.type ?? probeType(fillRow, i, columns.length, hasUnique ? ctx.seed : TYPE_PROBE_SEED, probeRows))
+  const probed = probeTypes(fillRow, outputIndex.filter(i => columns[i]!.type === undefined), columns.length, hasUnique ? ctx.seed : TYPE_PROBE_SEED, probeRows)
+  const types = outputIndex.map(i => columns[i]!.type ?? probed.get(i)!)
   const read = new Set(columns.flatMap(c => c.references.map(r => r.name)))
   const deferrable = columns.map(c => (c.instant && !read.has(c.name) ? c.instant : undefined))
   return {
@@ -1102,19 +1103,31 @@ export function compileCached(schema: DatasetSchema, options: { rows: number; se
   return entry
 }
 
-/** The type of a column's first non-null values (faker methods and expressions do not declare one). */
-function probeType(fillRow: CompiledSchema['fillRow'], column: number, width: number, seed: number, rows: number): OutputType {
-  const rng = new RowRandom(seed)
-  const cells = new Array<CellValue>(width)
-  const seen = new Set<string>()
-  // Only rows the run really has: unique columns are permutations of exactly that many rows' values.
-  for (let row = 0; row < rows; row++) {
-    fillRow(rng, row, cells)
-    const value = cells[column]
-    if (value === null || value === undefined) continue
-    seen.add(typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value)
+/**
+ * The type of each of `probed` columns' first non-null values (faker methods and expressions do not
+ * declare one), from one pass over the probe rows for all of them: a pass per column would fill every
+ * row once per such column, a cost that grows with the square of their number.
+ */
+function probeTypes(fillRow: CompiledSchema['fillRow'], probed: number[], width: number, seed: number, rows: number): Map<number, OutputType> {
+  const seen = new Map(probed.map(i => [i, new Set<string>()]))
+  if (probed.length) {
+    const rng = new RowRandom(seed)
+    const cells = new Array<CellValue>(width)
+    // Only rows the run really has: unique columns are permutations of exactly that many rows' values.
+    for (let row = 0; row < rows; row++) {
+      fillRow(rng, row, cells)
+      for (const [i, kinds] of seen) {
+        const value = cells[i]
+        if (value === null || value === undefined) continue
+        kinds.add(typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value)
+      }
+    }
   }
-  if (seen.size === 1) return [...seen][0] as OutputType
-  if (seen.size === 2 && seen.has('integer') && seen.has('number')) return 'number'
-  return 'string'
+  const types = new Map<number, OutputType>()
+  for (const [i, kinds] of seen) {
+    if (kinds.size === 1) types.set(i, [...kinds][0] as OutputType)
+    else if (kinds.size === 2 && kinds.has('integer') && kinds.has('number')) types.set(i, 'number')
+    else types.set(i, 'string')
+  }
+  return types
 }
