@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { fileInfo } from '~~/engine/formats'
-import type { Format } from '#shared/schema'
+import type { CellValue, Format } from '#shared/schema'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -87,6 +88,59 @@ export async function readSidecar(id: string, kind: 'metrics' | 'preview'): Prom
   finally {
     await handle.close()
   }
+}
+
+/**
+ * Writes a job's preview as JSON lines: `{ "columns": [...] }`, then one array of cells per row, so
+ * GET /preview reads only the lines of the rows it answers with.
+ */
+export async function writePreview(id: string, columns: string[], rows: CellValue[][]): Promise<void> {
+  const path = await sidecarPath(id, 'preview')
+  const temp = `${path}.${randomUUID()}.tmp`
+  await writeFile(temp, [JSON.stringify({ columns }), ...rows.map(row => JSON.stringify(row))].join('\n'))
+  await rename(temp, path)
+}
+
+/**
+ * The columns and first `n` rows of a job's preview, as parsed JSON (callers validate them): only
+ * those lines are read. A preview of an earlier version (one JSON object) is read whole, within
+ * MAX_SIDECAR_BYTES. 410 when the file is gone.
+ */
+export async function readPreview(id: string, n: number): Promise<{ columns: unknown; rows: unknown[] }> {
+  let handle: FileHandle
+  try {
+    handle = await open(await sidecarPath(id, 'preview'), 'r')
+  }
+  catch (error) {
+    throw isMissing(error) ? artifactGone('preview file') : error
+  }
+  const stream = handle.createReadStream({ encoding: 'utf8' })
+  const lines = createInterface({ input: stream, crlfDelay: Infinity })
+  let head: { columns?: unknown; rows?: unknown } | undefined
+  const rows: unknown[] = []
+  let read = 0
+  try {
+    for await (const line of lines) {
+      read += line.length
+      if (read > MAX_SIDECAR_BYTES) throw new Error(`the preview file of job ${id} is over the ${MAX_SIDECAR_BYTES} bytes the server reads`)
+      const value: unknown = JSON.parse(line)
+      if (!head) {
+        head = value && typeof value === 'object' ? value : {}
+        if (Array.isArray(head.rows)) return { columns: head.columns, rows: head.rows.slice(0, n) }
+      }
+      else rows.push(value)
+      if (rows.length >= n) break
+    }
+  }
+  catch (error) {
+    if (error instanceof SyntaxError) throw new Error(`the preview file of job ${id} is not JSON`, { cause: error })
+    throw error
+  }
+  finally {
+    lines.close()
+    stream.destroy()
+  }
+  return { columns: head?.columns, rows }
 }
 
 /** Deletes a job's file and sidecars (missing ones are fine). */

@@ -36,9 +36,10 @@ export async function finishedMetrics(id: string): Promise<SchemaJobMetrics | z.
 
 /** The first `n` preview rows of a finished job (410 when its file is gone). */
 export async function finishedPreview(id: string, n: number): Promise<Preview> {
-  const preview = previewSchema.safeParse(await readSidecar(id, 'preview'))
+  // Only the rows asked for are read and checked.
+  const preview = previewSchema.safeParse(await readPreview(id, n))
   if (!preview.success) throw new Error(`the preview file of job ${id} is not a preview: ${preview.error.message}`)
-  return { columns: preview.data.columns, rows: preview.data.rows.slice(0, n) }
+  return preview.data
 }
 
 /**

@@ -325,7 +325,7 @@ export class JobRunner {
         metrics.quality = await this.pool.quality(await datasetFile(dataset.dataset_id), profile, summary.sample, id)
       }
       await writeJsonAtomic(await sidecarPath(id, 'metrics'), metrics)
-      await writeJsonAtomic(await sidecarPath(id, 'preview'), { columns: job.schema.columns.filter(c => !c.hidden).map(c => c.name), rows: summary.preview })
+      await writePreview(id, job.schema.columns.filter(c => !c.hidden).map(c => c.name), summary.preview)
       const ttl = this.options.artifactTtlSeconds
       // One clock reading for both, so a job expires exactly `ttl` after it finished.
       const finished = Date.now()

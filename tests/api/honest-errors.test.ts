@@ -91,6 +91,28 @@ describe('a done job whose files are gone', () => {
   })
 })
 
+describe('GET /preview reads only the rows it answers with', () => {
+  it('a preview of wide rows: n=1 reads one row of it, n=1000 all it holds (fewer rows: it is bounded in characters)', async () => {
+    // Cells of 80,000 characters: the preview holds 24 rows, about 1.9 MB.
+    const id = await submit({ rows: 100, seed: 1, schema: { columns: [
+      { name: 'b', kind: 'pattern', pattern: '?'.repeat(200), hidden: true },
+      { name: 'p', kind: 'template', template: '{{b}}'.repeat(100), hidden: true },
+      { name: 'text', kind: 'template', template: '{{p}}'.repeat(4) },
+    ] } })
+    expect((await waitForJob(id)).status).toBe('done')
+    const pid = useTestContext().serverProcess!.pid!
+    const bytesRead = () => Number(/rchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1])
+    const before = bytesRead()
+    const one = await (await fetch(`/preview/${id}?n=1`)).json() as { rows: string[][] }
+    expect(one.rows).toHaveLength(1)
+    expect(one.rows[0]![0]).toHaveLength(80_000)
+    // The file is read in 64 KiB pieces: the first row and a little more, not the 1.9 MB.
+    expect(bytesRead() - before).toBeLessThan(400_000)
+    const all = await (await fetch(`/preview/${id}?n=1000`)).json() as { rows: string[][] }
+    expect(all.rows).toHaveLength(24)
+  })
+})
+
 describe('a download the client abandons', () => {
   it('closes the file: no descriptor of the server stays open on it', async () => {
     const id = await submit({ rows: 300_000, template: 'customers', seed: 1 })
