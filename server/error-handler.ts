@@ -7,7 +7,7 @@
  */
 import type { ApiError, Issue } from '#shared/schema'
 
-export default defineNitroErrorHandler((error, event) => {
+export default defineNitroErrorHandler(async (error, event) => {
   if (isPagePath(event.path)) return
   let statusCode = error.statusCode || 500
   // No route for this method, but the path is one of the API's: 405 with the methods it has.
@@ -34,8 +34,11 @@ export default defineNitroErrorHandler((error, event) => {
   }
   const data = error.data as { issues?: Issue[]; retryAfter?: number } | undefined
   if (data?.issues) body.issues = data.issues
-  // A body too large is not read to its end: the connection closes after the answer.
-  if (statusCode === 413) setResponseHeader(event, 'Connection', 'close')
+  // A body too large is read no further than drainRequest's bound: the connection closes after the answer.
+  if (statusCode === 413) {
+    setResponseHeader(event, 'Connection', 'close')
+    await drainRequest(event)
+  }
   if (data?.retryAfter) setResponseHeader(event, 'Retry-After', data.retryAfter)
   setResponseHeader(event, 'Content-Type', 'application/json')
   setResponseStatus(event, statusCode, body.statusMessage)

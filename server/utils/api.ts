@@ -94,6 +94,40 @@ export function bodyLimit(limit: number): Transform {
   })
 }
 
+/** What is read and dropped of a refused body before the answer (see drainRequest). */
+const DRAIN_BYTES = 8 * 1024 * 1024
+const DRAIN_MS = 2000
+
+/**
+ * Reads and drops what is left of a refused request body (a 413), at most DRAIN_BYTES for at most
+ * DRAIN_MS, before the answer goes out: a client still sending its body then reads the answer, where
+ * closing at once would reset the connection under it (EPIPE) whenever its body outruns the socket's
+ * buffers. Past the bound the connection is closed all the same.
+ */
+export function drainRequest(event: H3Event): Promise<void> {
+  const req = event.node.req
+  if (isInternalRequest(event) || req.readableEnded || req.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    let bytes = 0
+    const done = () => {
+      clearTimeout(timer)
+      req.off('data', onData)
+      req.off('end', done)
+      req.off('error', done)
+      resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length
+      if (bytes > DRAIN_BYTES) done()
+    }
+    const timer = setTimeout(done, DRAIN_MS)
+    req.on('data', onData)
+    req.once('end', done)
+    req.once('error', done)
+    req.resume()
+  })
+}
+
 /** The request body, at most `limit` bytes (413 otherwise, declared or chunked). */
 export async function readLimitedBody(event: H3Event, limit: number): Promise<Buffer> {
   refuseDeclaredLength(event, limit)

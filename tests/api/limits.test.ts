@@ -67,6 +67,18 @@ describe('request body size', () => {
     })
   }
 
+  it('a client still sending its refused body reads the 413 every time, never a reset connection', async () => {
+    // Answered and closed at once, about 1.5 % of these requests failed (EPIPE: the server closed
+    // under the client's writes); the rest of a refused body is now read (to a bound) before the answer.
+    for (let i = 0; i < 150; i++) {
+      for (const init of [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: big }, chunked(big)]) {
+        const response = await fetch('/auth/login', init)
+        expect(response.status).toBe(413)
+        await response.arrayBuffer()
+      }
+    }
+  })
+
   it('a chunked body under the limit is read whole', async () => {
     const response = await fetch('/generate', chunked(JSON.stringify({ template: 'orders', rows: 10, seed: 5, table: 'x'.repeat(100) })))
     // Read to its end and validated: the table name is too long, and said so.
