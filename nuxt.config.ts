@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The engine's worker-thread entry: TypeScript source (dev, tests, bench) and its build (production). */
-const engineWorkerSource = fileURLToPath(new URL('./engine/worker.ts', import.meta.url))
+const engineWorkerSource = fileURLToPath(new URL('./engine/run/worker.ts', import.meta.url))
 const engineWorkerBuild = fileURLToPath(new URL('./.output/server/engine-worker.mjs', import.meta.url))
 
 // https://nuxt.com/docs/api/configuration/nuxt-config

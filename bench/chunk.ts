@@ -8,10 +8,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { createChunkGenerator } from '../engine/chunk.ts'
-import { PARQUET_ROW_GROUP_ROWS } from '../engine/formats.ts'
-import { DEFAULT_CHUNK_ROWS } from '../engine/generate.ts'
-import { loadLocale } from '../engine/locales.ts'
+import { createChunkGenerator } from '../engine/run/chunk.ts'
+import { PARQUET_ROW_GROUP_ROWS } from '../engine/encode/formats.ts'
+import { DEFAULT_CHUNK_ROWS } from '../engine/run/generate.ts'
+import { loadLocale } from '../engine/schema/locales.ts'
 import { datasetSchema, formatSchema } from '../shared/schema.ts'
 
 const { values: args } = parseArgs({ options: { format: { type: 'string', default: 'csv' }, rows: { type: 'string', default: '2000000' }, template: { type: 'string', default: 'customers' } } })

@@ -29,7 +29,7 @@
  *
  * Two more budgets complete it: the engine refuses any value longer than a cell may hold
  * (MAX_CELL_CHARS, measured on every call), and the submit-time check runs every faker column under
- * a time limit (engine/pool.ts), for what is slow without being big.
+ * a time limit (engine/run/pool.ts), for what is slow without being big.
  */
 
 /** Largest size (in absolute value) a number in a faker call's arguments may ask for. */

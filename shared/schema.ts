@@ -175,7 +175,7 @@ const timeShape = { kind: z.literal('time'), start: clockTime, end: clockTime, d
  * optionally piped through `lower`, `upper` or `slug`: `{{first_name | lower}}.{{last_name | lower}}@{{internet.domainName}}`.
  */
 const templateShape = { kind: z.literal('template'), template: z.string().min(1).max(1000) }
-/** An expression over other columns (see engine/expression.ts): `quantity * unit_price`. */
+/** An expression over other columns (see engine/schema/expression.ts): `quantity * unit_price`. */
 const derivedShape = {
   kind: z.literal('derived'),
   expression: z.string().min(1).max(2000),
@@ -302,7 +302,7 @@ export const templateSchema = z.strictObject({
 export const formatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet', 'sql'])
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'error', 'canceled'])
 
-/** The column types inferred from a real sample (see engine/profile.ts). */
+/** The column types inferred from a real sample (see engine/dataset/profile.ts). */
 export const inferredTypeSchema = z.enum(['id', 'integer', 'number', 'boolean', 'categorical', 'date', 'datetime', 'email', 'name', 'phone', 'address', 'text'])
 
 const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a SQL identifier (letters, digits, _)')
@@ -474,7 +474,7 @@ export const categoricalReportSchema = z.object({
 })
 
 /**
- * SDMetrics-style quality of look-alike rows against the dataset they were fitted to (engine/quality.ts):
+ * SDMetrics-style quality of look-alike rows against the dataset they were fitted to (engine/report/fidelity.ts):
  * the QualityReport's shapes and pair trends, adherence to the real ranges and categories, and privacy.
  */
 export const qualityReportSchema = z.object({

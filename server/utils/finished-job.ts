@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { fileInfo } from '~~/engine/formats'
+import { fileInfo } from '~~/engine/encode/formats'
 import { idParamsSchema, previewSchema, schemaJobMetricsSchema, type JobRecord, type Preview, type SchemaJobMetrics } from '#shared/schema'
 import type { H3Event } from 'h3'
 

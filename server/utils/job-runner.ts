@@ -6,10 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WorkerPool, WorkerTimeout } from '~~/engine/pool'
-import { generateToFile } from '~~/engine/generate'
-import { evaluateSchemaJob } from '~~/engine/evaluate'
-import { withTypes, type DatasetProfile } from '~~/engine/profile'
+import { WorkerPool, WorkerTimeout } from '~~/engine/run/pool'
+import { generateToFile } from '~~/engine/run/generate'
+import { evaluateSchemaJob } from '~~/engine/report/declared'
+import { withTypes, type DatasetProfile } from '~~/engine/dataset/profile'
 import type { DatasetSchema, Format, JobRecord } from '#shared/schema'
 
 /** Rows the evaluator samples, whatever the output size. */

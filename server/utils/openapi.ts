@@ -14,7 +14,7 @@ import {
   jobSchema, jobsQuerySchema, jobStatusSchema, jsonValueSchema, previewQuerySchema, previewSchema, schemaJobMetricsSchema, templateListSchema,
   loginRequestSchema, templateParamsSchema, templateSchema, templateSummarySchema, valueSpecSchema,
 } from '#shared/schema'
-import { FORMATS } from '~~/engine/formats'
+import { FORMATS } from '~~/engine/encode/formats'
 import { version } from '~~/package.json'
 
 type JsonSchema = Record<string, unknown>

@@ -1,9 +1,9 @@
 import type { DatasetSchema, Format, GenerateRequest } from '#shared/schema'
-import { withTypes } from '~~/engine/profile'
+import { withTypes } from '~~/engine/dataset/profile'
 
 /**
  * The schema a generation request asks for (a template's, or the inline one), checked for these rows
- * and seed by a worker thread (engine/validate.ts): problems zod cannot see are 400s on their field.
+ * and seed by a worker thread (engine/run/check.ts): problems zod cannot see are 400s on their field.
  */
 export async function resolveSchema(request: GenerateRequest, seed: number): Promise<DatasetSchema> {
   let schema: DatasetSchema
@@ -32,7 +32,7 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
 }
 
 /**
- * The engine's check of a schema (engine/validate.ts, in a worker thread) for these rows, seed and
+ * The engine's check of a schema (engine/run/check.ts, in a worker thread) for these rows, seed and
  * format: what zod cannot see (an unknown faker method, a cycle, a bad expression) is a 400 naming
  * the field (`schema.…`, as in the request bodies of POST /generate and POST /templates).
  */

@@ -36,7 +36,7 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(metrics.quality!.quality_score).toBeGreaterThan(0.8)
     expect(metrics.quality!.adherence!['Body Mass (g)']).toEqual({ metric: 'BoundaryAdherence', score: 1 })
     expect(metrics.quality!.privacy!.new_row_synthesis).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
-    // Penguins' gridded measurements: see the NewRowSynthesis note in tests/unit/quality.test.ts.
+    // Penguins' gridded measurements: see the NewRowSynthesis note in tests/unit/engine/report/fidelity.test.ts.
     expect(metrics.quality!.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.97)
     expect(metrics.quality!.privacy!.dcr_baseline_protection).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
 

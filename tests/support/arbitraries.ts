@@ -8,7 +8,7 @@
 import { faker } from '@faker-js/faker'
 import fc from 'fast-check'
 import { MAX_COLUMNS, type Distribution, type DatasetSchema, type ValueSpec } from '#shared/schema'
-import { EXPRESSION_FUNCTIONS } from '~~/engine/expression'
+import { EXPRESSION_FUNCTIONS } from '~~/engine/schema/expression'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 /** A column as a client writes it (defaults left out). */
@@ -164,7 +164,7 @@ const expressionLiteral = fc.oneof(
 )
 
 /**
- * Expressions of the language of engine/expression.ts: operators, calls of its real functions (with
+ * Expressions of the language of engine/schema/expression.ts: operators, calls of its real functions (with
  * any arity), conditionals, parentheses; `names` are the columns they may read.
  */
 export function expressionArb(names: readonly string[]): fc.Arbitrary<string> {

@@ -1,4 +1,4 @@
-import { WorkerPool } from '~~/engine/pool'
+import { WorkerPool } from '~~/engine/run/pool'
 
 /**
  * A WorkerPool (the real TypeScript worker) whose calls each have a time bound: a call over it

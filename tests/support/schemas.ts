@@ -1,6 +1,6 @@
 import { datasetSchema, type CellValue, type DatasetSchema, type DatasetSchemaInput } from '#shared/schema'
-import { compileSchema, type CompiledSchema } from '~~/engine/columns'
-import { RowRandom } from '~~/engine/random'
+import { compileSchema, type CompiledSchema } from '~~/engine/schema/columns'
+import { RowRandom } from '~~/engine/schema/random'
 
 /** A schema parsed like the API parses it (defaults filled in). */
 export const schemaOf = (input: DatasetSchemaInput): DatasetSchema => datasetSchema.parse(input)

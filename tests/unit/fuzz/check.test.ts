@@ -1,5 +1,5 @@
 /**
- * Fuzz (b): for every schema zod accepts, the submit-time check (engine/validate.ts, run in a real
+ * Fuzz (b): for every schema zod accepts, the submit-time check (engine/run/check.ts, run in a real
  * worker thread as the server runs it) returns issues or none within a time bound: a check that hangs
  * a worker or kills it out of memory fails the property instead of the test run. And (e): it never
  * accepts what is not part of the language (members every object has, as faker methods or filters).

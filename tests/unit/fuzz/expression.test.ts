@@ -1,5 +1,5 @@
 /**
- * Fuzz (d): the expression language (engine/expression.ts) on generated expressions (its grammar, its
+ * Fuzz (d): the expression language (engine/schema/expression.ts) on generated expressions (its grammar, its
  * real functions at any arity) and junk (deep nesting, prototype names, huge literals) either compiles
  * or throws its ExpressionError, never anything else; a compiled expression evaluates, on any row, to
  * a cell value in bounded time and within the 10,000-character limit of built strings.
@@ -7,13 +7,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '#shared/schema'
-import { compileExpression, ExpressionError, type CompiledExpression } from '~~/engine/expression'
+import { compileExpression, ExpressionError, type CompiledExpression } from '~~/engine/schema/expression'
 import { expressionArb, junkExpressionArb } from '../../support/arbitraries'
 
 const NAMES = ['a', 'b', 'when', 'constructor', '__proto__', 'toString']
 /** A bound on hanging: an evaluation takes microseconds. */
 const EVALUATE_BOUND_MS = 1000
-/** Strings an operator or function builds are null past this (see engine/expression.ts). */
+/** Strings an operator or function builds are null past this (see engine/schema/expression.ts). */
 const MAX_TEXT_LENGTH = 10_000
 
 const cellArb: fc.Arbitrary<CellValue> = fc.oneof(

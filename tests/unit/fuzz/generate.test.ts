@@ -1,6 +1,6 @@
 /**
  * Fuzz (c): every schema the check accepts generates a few hundred rows (in real worker threads,
- * engine/generate.ts) within a time bound, with every cell within the 100,000-character cap, nulls
+ * engine/run/generate.ts) within a time bound, with every cell within the 100,000-character cap, nulls
  * only where the schema allows them, the same bytes twice for the seed (at two chunk sizes), and a
  * quality report that survives the JSON round trip GET /metrics makes. Columns whose law makes a
  * constant column all but impossible are not constant.
@@ -11,10 +11,10 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { datasetSchema, schemaJobMetricsSchema, type DatasetSchema } from '#shared/schema'
-import type { GenerationSpec } from '~~/engine/chunk'
-import { MAX_CELL_CHARS } from '~~/engine/columns'
-import { evaluateSchemaJob } from '~~/engine/evaluate'
-import { generateToFile } from '~~/engine/generate'
+import type { GenerationSpec } from '~~/engine/run/chunk'
+import { MAX_CELL_CHARS } from '~~/engine/schema/columns'
+import { evaluateSchemaJob } from '~~/engine/report/declared'
+import { generateToFile } from '~~/engine/run/generate'
 import { adversarialSchemaArb, lawsSchemaArb, mayBeNull, schemaArb, type SchemaInput } from '../../support/arbitraries'
 import { BoundedPool } from '../../support/bounded-pool'
 
