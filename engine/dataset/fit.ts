@@ -11,7 +11,7 @@ import { parse } from 'csv-parse'
 import { FORBIDDEN_KEYS, type Column, type DatasetSchema, type ValueSpec } from '../../shared/schema.ts'
 import { MONTH_FULL_NAMES, MONTH_NAMES, parseDateLike } from '../time/datetime.ts'
 import { choleskyOrNull, normalQuantile } from '../schema/distributions.ts'
-import { contingencyCoder, cramersVOf, jointShares, normalScores, pearson } from '../report/declared.ts'
+import { contingencyCoder, cramersVOf, jointShares, normalScores, pearson } from '../report/stats.ts'
 import { NULL_TOKENS, profileCsv, type DatasetProfile, type InferredType } from './profile.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
 

@@ -9,7 +9,7 @@
  */
 
 import type { CellValue, QualityReport } from '../../shared/schema.ts'
-import { cramersVOf, frequencies, jointShares } from './declared.ts'
+import { cramersVOf, frequencies, jointShares } from './stats.ts'
 import { parseDateLike } from '../time/datetime.ts'
 import { parseNumber, readRows } from '../dataset/fit.ts'
 import { NULL_TOKENS, type ColumnProfile, type DatasetProfile } from '../dataset/profile.ts'

@@ -15,6 +15,7 @@ import type { CellValue } from '../../shared/schema.ts'
 import { appendPreview, GZIP_LEVEL, GZIP_MEMBER_ROWS, keepLowest, SAMPLE_MAX_CHARS, type ChunkResult, type GenerationSpec, type SampledRow } from './chunk.ts'
 import type { RowGroupMeta } from '../encode/parquet.ts'
 import type { WorkerPool } from './pool.ts'
+import type { RunTallies } from '../report/declared.ts'
 
 /** Rows per chunk unless told otherwise (or fixed by the format); any value gives the same bytes. */
 export const DEFAULT_CHUNK_ROWS = 20_000
@@ -31,18 +32,11 @@ export interface GenerationOptions {
   onProgress?: (rowsWritten: number) => void
 }
 
-export interface GenerationSummary {
-  rows: number
+/** What a run hands back: the tallies the evaluator reads (RunTallies), the file's size and hash, the preview. */
+export interface GenerationSummary extends RunTallies {
   /** Bytes of the file as stored (compressed when gzip). */
   bytes: number
   sha256: string
-  nulls: number[]
-  counts: Record<number, number[]>
-  /**
-   * The evaluator's sample, ordered by row: every column in schema order (hidden ones the evaluator
-   * does not read are null), at most `sampleSize` rows and SAMPLE_MAX_CHARS characters (chunk.ts).
-   */
-  sample: CellValue[][]
   /** The first rows (output columns), within PREVIEW_MAX_CHARS. */
   preview: CellValue[][]
 }

@@ -11,16 +11,11 @@ import type { ChunkResult, GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from '../encode/parquet.ts'
 import type { SchemaIssue } from './check.ts'
 import type { DatasetProfile } from '../dataset/profile.ts'
-import type { Framing, WorkerReply, WorkerRequest } from './worker.ts'
+import { WORKER_NICE, type Framing, type WorkerReply, type WorkerRequest } from './protocol.ts'
+
+export { WORKER_NICE }
 
 /** The worker entry next to this file (TypeScript, run by Node's type stripping). */
-/**
- * Nice value of the worker threads. Generation must not starve the thread that serves HTTP (status
- * polls, downloads) when the cores are busy: on Linux the nice value is per thread, so each worker
- * lowers its own priority (engine/run/worker.ts), yields the CPU to the HTTP thread and uses what is left.
- */
-export const WORKER_NICE = 10
-
 export const DEFAULT_WORKER_FILE = new URL('./worker.ts', import.meta.url)
 
 /** A worker that needs more heap than this is stopped (its job fails) instead of the whole process. */

@@ -1,41 +1,20 @@
 /**
  * Worker-thread entry. Everything that compiles a schema runs here (never in the process that serves
- * HTTP): chunks of rows, the file's framing (header, separator, footer) and schema checks. Compiled
- * specs are cached per run, so a worker compiles each schema once.
+ * HTTP): chunks of rows, the file's framing (header, separator, footer), schema checks, profiling,
+ * fitting and scoring. A run's compile and file format are kept while its chunks come (the last few
+ * runs), and compiles are reused across runs of the same schema (compileCached).
  */
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import { gzipSync } from 'node:zlib'
-import type { CellValue, DatasetSchema, Format } from '../../shared/schema.ts'
 import { createChunkGenerator, GZIP_LEVEL, prepare, rowsPerChunk, type ChunkResult, type GenerationSpec } from './chunk.ts'
-import type { RowGroupMeta } from '../encode/parquet.ts'
 import { loadLocale } from '../schema/locales.ts'
 import { checkSchema } from './check.ts'
-import { WORKER_NICE } from './pool.ts'
+import { WORKER_NICE, type Framing, type WorkerReply, type WorkerRequest } from './protocol.ts'
 import { DatasetError, type DatasetProfile } from '../dataset/profile.ts'
 import { fittedQuality } from '../report/fidelity.ts'
 import { fitCsv, profileAndFit } from '../dataset/fit.ts'
-
-/** What the pool asks a worker. */
-export type WorkerRequest =
-  | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer; gzip?: boolean }
-  | { type: 'framing'; runId: string; spec: GenerationSpec }
-  | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
-  | { type: 'check'; schema: DatasetSchema; rows: number; seed: number; format: Format }
-  | { type: 'profile'; path: string }
-  | { type: 'fit'; path: string; profile: DatasetProfile }
-  | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }
-
-/** The bytes around the chunks, the chunk size the format fixes (Parquet), and the largest the rows' width allows. */
-export interface Framing {
-  header: Uint8Array
-  separator: Uint8Array
-  fixedChunkRows?: number
-  maxChunkRows: number
-}
-
-export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string }
 
 const MAX_CACHED_RUNS = 8
 /** The buffer the last gzipped chunk was written into before compression, for the next one. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Column, DatasetSchemaInput } from '#shared/schema'
 import { compileSchema, SchemaError } from '~~/engine/schema/columns'
 import { numericLaw, rangeLaw } from '~~/engine/schema/laws'
-import { chiSquareTest, ksTest, normalScores, pearson } from '~~/engine/report/declared'
+import { chiSquareTest, ksTest, normalScores, pearson } from '~~/engine/report/stats'
 import { generateColumns, schemaOf } from '../../support/schemas'
 
 const SEED = 77

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { datasetSchema, type CellValue, type DatasetSchemaInput } from '#shared/schema'
 import { compileSchema, SchemaError } from '~~/engine/schema/columns'
 import { lawOf } from '~~/engine/schema/distributions'
-import { ksTest } from '~~/engine/report/declared'
+import { ksTest } from '~~/engine/report/stats'
 import { generateColumns, schemaOf } from '../../../support/schemas'
 
 type ColumnInput = DatasetSchemaInput['columns'][number]
