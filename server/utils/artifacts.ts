@@ -33,11 +33,26 @@ export async function sidecarPath(id: string, kind: 'metrics' | 'preview'): Prom
   return join(await artifactDir(), `${checkedId(id)}.${kind}.json`)
 }
 
-/** Writes JSON to a temporary file and renames it into place. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+/**
+ * Writes text to a temporary file beside `path` and renames it into place, so readers see the old
+ * file or the new one, never half of one. When the write or the rename fails, the temporary file is
+ * removed: it would otherwise stay until the next boot's sweep.
+ */
+async function writeTextAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.${randomUUID()}.tmp`
-  await writeFile(temp, JSON.stringify(value))
-  await rename(temp, path)
+  try {
+    await writeFile(temp, text)
+    await rename(temp, path)
+  }
+  catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+}
+
+/** Writes JSON to a temporary file and renames it into place (writeTextAtomic). */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeTextAtomic(path, JSON.stringify(value))
 }
 
 /**
@@ -95,10 +110,7 @@ export async function readSidecar(id: string, kind: 'metrics' | 'preview'): Prom
  * GET /preview reads only the lines of the rows it answers with.
  */
 export async function writePreview(id: string, columns: string[], rows: CellValue[][]): Promise<void> {
-  const path = await sidecarPath(id, 'preview')
-  const temp = `${path}.${randomUUID()}.tmp`
-  await writeFile(temp, [JSON.stringify({ columns }), ...rows.map(row => JSON.stringify(row))].join('\n'))
-  await rename(temp, path)
+  await writeTextAtomic(await sidecarPath(id, 'preview'), [JSON.stringify({ columns }), ...rows.map(row => JSON.stringify(row))].join('\n'))
 }
 
 /**
