@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { jobSchema, storedJobRecordSchema, type Job, type JobRecord } from '#shared/schema'
+import { jobSchema, storedJobRecordSchema, type Job, type JobList, type JobRecord } from '#shared/schema'
 
 const jobStorage = () => dataStorage<JobRecord>('jobs', 'jobs')
 
@@ -181,6 +181,23 @@ export async function listJobPage(after: ListPlace | undefined, limit: number): 
   const page = places.slice(start, start + limit)
   const jobs = await Promise.all(page.map(place => place.job ?? indexedJob(dir, place.name!, place.job_id)))
   return { jobs: jobs.filter(job => job !== null), more: start + limit < places.length }
+}
+
+/** A page's `next_cursor`: where the page's last job stands in the list, opaque to clients. */
+const encodeCursor = (place: ListPlace) => Buffer.from(`${place.created_at}|${place.job_id}`).toString('base64url')
+
+/** The place a `cursor` stands for: a 400 on `cursor` for anything encodeCursor did not make. */
+function decodeCursor(cursor: string): ListPlace {
+  const [created_at, job_id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|')
+  if (!created_at || !job_id || Number.isNaN(Date.parse(created_at))) throw badRequest([{ path: 'cursor', message: 'is not a cursor from next_cursor' }])
+  return { created_at, job_id }
+}
+
+/** GET /jobs: the `limit` jobs after `cursor` (a page's `next_cursor`; none: from the newest), and the next cursor. */
+export async function jobListPage(cursor: string | undefined, limit: number): Promise<JobList> {
+  const after = cursor === undefined ? undefined : decodeCursor(cursor)
+  const { jobs, more } = await listJobPage(after, limit)
+  return { jobs, next_cursor: more && jobs.length ? encodeCursor(jobs.at(-1)!) : null }
 }
 
 /** Every job's public fields, newest first, from the index (for sweeps that need no schema). */

@@ -55,6 +55,28 @@ export async function removeCustomTemplate(name: string): Promise<void> {
   await customStorage().removeItem(`${name}.json`)
 }
 
+/**
+ * POST /templates: saves a custom template after checking its schema as POST /generate would (a 400
+ * naming the field); a 409 for a shipped template's name. True when it replaced a custom one.
+ */
+export async function createCustomTemplate(template: Template): Promise<boolean> {
+  if ((await getTemplates()).has(template.name)) {
+    throw createError({ statusCode: 409, statusMessage: 'Conflict', message: `"${template.name}" is a shipped template: choose another name`, data: { issues: [{ path: 'name', message: 'is the name of a shipped template' }] } })
+  }
+  // Checked as POST /generate checks it, so a saved template always generates (for 1 row here: the
+  // rows come with each request, which checks again what depends on them).
+  await checkSchema(template.schema, 1, 0, 'csv')
+  return saveCustomTemplate(template)
+}
+
+/** DELETE /templates/{name}: removes a custom template; 404 when there is none, 403 for a shipped one. */
+export async function deleteCustomTemplate(name: string): Promise<void> {
+  const template = await findTemplate(name)
+  if (!template) throw notFound('template')
+  if (!template.custom) throw createError({ statusCode: 403, statusMessage: 'Forbidden', message: 'shipped templates cannot be deleted' })
+  await removeCustomTemplate(name)
+}
+
 /** A template by name, shipped or custom (shipped names cannot be taken by custom ones). */
 export async function findTemplate(name: string): Promise<(Template & { custom: boolean }) | null> {
   const shipped = (await getTemplates()).get(name)
