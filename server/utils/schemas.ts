@@ -23,7 +23,7 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
       const unknown = Object.keys(types).filter(name => !names.has(name))
       if (unknown.length) throw badRequest(unknown.map(name => ({ path: `source.columns.${name}`, message: `unknown column "${name}" (the dataset has ${[...names].map(n => `"${n}"`).join(', ')})` })))
       // The stored model was fitted with the inferred types: refit with the ones asked.
-      schema = await useJobRunner().fit(await datasetFile(id), withTypes(dataset, types))
+      schema = await useJobRunner().engine.fit(await datasetFile(id), withTypes(dataset, types))
     }
   }
   else schema = request.schema!
@@ -39,7 +39,7 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
 export async function checkSchema(schema: DatasetSchema, rows: number, seed: number, format: Format): Promise<void> {
   let issues
   try {
-    issues = await useJobRunner().check(schema, rows, seed, format)
+    issues = await useJobRunner().engine.check(schema, rows, seed, format)
   }
   catch (error) {
     // The server is shutting down (a 503 from the runner), or the worker died on this schema.

@@ -244,4 +244,46 @@ describe('SIGTERM', () => {
     const job = await waitFor(restarted, id, finished)
     expect(job).toMatchObject({ status: 'done', rows_written: 2_000_000 })
   })
+
+  it('answers 503, not 500, to requests that reach the worker threads while it shuts down: a refit (source.columns) and an upload', async () => {
+    const dataDir = tempDataDir()
+    const server = await start({ NUXT_DATA_DIR: dataDir, NUXT_SHUTDOWN_TIMEOUT_MS: '5000' })
+    const rows = Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 37) % 101},${['a', 'b', 'c'][i % 3]}`).join('\n')
+    const csv = `x,y,z\n${rows}\n`
+    const uploaded = await server.fetch('/datasets', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv })
+    expect(uploaded.status).toBe(201)
+    const { dataset_id } = (await uploaded.json()) as { dataset_id: string }
+
+    // Both bodies are on their way when the signal comes, so both reach the pools once they are closed.
+    const pending = (path: string, type: string, body: string) => {
+      const sent = request(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type, 'content-length': Buffer.byteLength(body) } })
+      const answer = new Promise<{ status: number; text: string; retryAfter: string | undefined }>((resolve, reject) => {
+        sent.on('response', (response) => {
+          let text = ''
+          response.on('data', (chunk: Buffer) => { text += chunk })
+          response.on('end', () => resolve({ status: response.statusCode!, text, retryAfter: response.headers['retry-after'] as string | undefined }))
+        })
+        sent.on('error', reject)
+      })
+      sent.write(body.slice(0, 5))
+      return { answer, finish: () => sent.end(body.slice(5)) }
+    }
+    const refit = pending('/generate', 'application/json', JSON.stringify({ source: { dataset: dataset_id, columns: { y: 'number' } }, rows: 10, seed: 1 }))
+    const upload = pending('/datasets', 'text/csv', csv)
+    await sleep(300)
+
+    server.child.kill('SIGTERM')
+    await sleep(300)
+    refit.finish()
+    upload.finish()
+    for (const refused of await Promise.all([refit.answer, upload.answer])) {
+      expect(refused.status).toBe(503)
+      expect(JSON.parse(refused.text)).toMatchObject({ statusCode: 503, message: expect.stringMatching(/shutting down/) })
+      expect(refused.retryAfter).toBe('5')
+    }
+    expect(await server.exited).toBe(0)
+    // Neither left anything: no job, and only the first upload's files.
+    expect(existsSync(join(dataDir, 'jobs')) ? readdirSync(join(dataDir, 'jobs')) : []).toEqual([])
+    expect(readdirSync(join(dataDir, 'datasets')).every(name => name.startsWith(dataset_id))).toBe(true)
+  })
 })
