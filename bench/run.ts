@@ -141,7 +141,7 @@ async function carsRun(dir: string): Promise<{ step: string; seconds: string }[]
     const [{ profile, model }, fitSeconds] = await timed(() => profileAndFit(source.path, 1))
     const schema = datasetSchema.parse(model)
     const rows = 100_000
-    // The job runner's sample and preview sizes (server/utils/job-runner.ts).
+    // The job runner's sample and preview sizes (server/utils/job-queue.ts).
     const [summary, generateSeconds] = await timed(() => generateToFile({ schema, rows, format: 'csv', seed: 1, sampleSize: 10_000, previewRows: 1000 }, { pool, path: join(dir, 'cars-out.csv') }))
     const [, evaluateSeconds] = await timed(() => {
       evaluateSchemaJob(schema, summary)

@@ -216,7 +216,7 @@ export async function listJobSummaries(): Promise<Job[]> {
  * Makes the index match the records: writes the entry of every readable record (written by a version
  * before the index, or left stale by a crash between the two writes) and removes entries of jobs that
  * have no record. Reads every record: run at boot, after quarantineUnreadableJobs and before any job
- * starts (JobRunner.start). Returns how many entries it wrote and removed.
+ * starts (recoverJobs in boot.ts). Returns how many entries it wrote and removed.
  */
 export async function rebuildJobIndex(): Promise<{ written: number; removed: number }> {
   const dir = await indexDir()
