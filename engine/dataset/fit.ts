@@ -8,11 +8,11 @@
  */
 import { createReadStream } from 'node:fs'
 import { parse } from 'csv-parse'
-import { FORBIDDEN_KEYS, type Column, type DatasetSchema, type ValueSpec } from '../../shared/schema.ts'
+import { FORBIDDEN_KEYS, type Column, type DatasetSchema, type InferredType, type ValueSpec } from '../../shared/schema.ts'
 import { MONTH_FULL_NAMES, MONTH_NAMES, parseDateLike } from '../time/datetime.ts'
 import { choleskyOrNull, normalQuantile } from '../schema/distributions.ts'
 import { contingencyCoder, cramersVOf, jointShares, normalScores, pearson } from '../report/stats.ts'
-import { NULL_TOKENS, profileCsv, type DatasetProfile, type InferredType } from './profile.ts'
+import { NULL_TOKENS, profileCsv, type DatasetProfile } from './profile.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
 
 /** Rows a fit reads at most (a seeded sample of larger files). */

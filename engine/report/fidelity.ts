@@ -8,11 +8,11 @@
  * NewRowSynthesis and DCRBaselineProtection, on seeded subsamples so time and memory stay bounded.
  */
 
-import type { CellValue, QualityReport } from '../../shared/schema.ts'
+import type { CellValue, ColumnProfile, QualityReport } from '../../shared/schema.ts'
 import { cramersVOf, frequencies, jointShares } from './stats.ts'
 import { parseDateLike } from '../time/datetime.ts'
 import { parseNumber, readRows } from '../dataset/fit.ts'
-import { NULL_TOKENS, type ColumnProfile, type DatasetProfile } from '../dataset/profile.ts'
+import { NULL_TOKENS, type DatasetProfile } from '../dataset/profile.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
 
 export type { QualityReport }
