@@ -186,7 +186,10 @@ export function compiledFor(spec: Pick<GenerationSpec, 'schema' | 'rows' | 'seed
   return compileCached(spec.schema, { rows: spec.rows, seed: spec.seed }, variant)
 }
 
-/** The compiled schema and file format of a spec (also used by the writer for header and footer). */
+/**
+ * The compiled schema and file format of a spec: what a worker keeps for a run (engine/run/worker.ts),
+ * for its chunks and for the framing and footer the writer asks it for.
+ */
 export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
   const compiled = compiledFor(spec)
   const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
@@ -217,7 +220,7 @@ export function rowsPerChunk(spec: GenerationSpec, { compiled }: ReturnType<type
   return Math.max(1, Math.min(limit, Math.floor(CHUNK_TARGET_CHARS / (2 * widest))))
 }
 
-/** Compiles the spec once and returns a function producing any chunk of it. */
+/** A function producing any chunk of the spec, from its compile and file format (`prepare`'s, unless given). */
 export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number, recycled?: ArrayBuffer) => ChunkResult {
   const { compiled, format } = prepared
   const rng = new RowRandom(spec.seed)

@@ -1,7 +1,7 @@
 /**
  * A pool of worker threads, sized to the machine's cores by default. They do all the work that
- * compiles schemas (chunks, framing, checks), so the process that serves HTTP only writes files and
- * stays responsive.
+ * compiles schemas or reads samples (chunks, framing, checks, profiling, fitting, scoring), so the
+ * process that serves HTTP only writes files and stays responsive.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
