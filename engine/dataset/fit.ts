@@ -103,7 +103,7 @@ function idPattern(values: string[]): string | undefined {
  * A seeded sample of at most FIT_ROWS rows, fed row by row: the rows with the lowest seeded hashes,
  * so the same rows whatever reads the file, in bounded memory.
  */
-export class RowSample {
+class RowSample {
   private readonly seed: [number, number]
   private kept: { priority: number; cells: string[] }[] = []
   private threshold = 1

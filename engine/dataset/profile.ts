@@ -114,7 +114,7 @@ const PERSON_NAME_COLUMN = /((first|last|full|given|family|sur|middle|maiden|per
 const TIME_NAME = /(time|date|_at$|_on$|timestamp|created|updated)/i
 
 /** The type a column's evidence points to. */
-export function inferType(name: string, tally: Tally): InferredType {
+function inferType(name: string, tally: Tally): InferredType {
   const n = tally.nonNull
   if (n === 0) return 'text'
   const all = (count: number) => count === n

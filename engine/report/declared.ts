@@ -207,7 +207,7 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: RunTallies): S
  * a sum that overflows) written as null, which is what the report's schema expects there: JSON has no
  * other way to say it. Applies to any report (schema jobs' and the quality report).
  */
-export function nonFiniteAsNull<T>(report: T): T {
+function nonFiniteAsNull<T>(report: T): T {
   return JSON.parse(JSON.stringify(report)) as T
 }
 

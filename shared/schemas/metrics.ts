@@ -90,7 +90,6 @@ export const schemaJobMetricsSchema = z.object({
   quality: qualityReportSchema.optional(),
 })
 
-export type TestResult = z.infer<typeof testResultSchema>
 export type ColumnReport = z.infer<typeof columnReportSchema>
 export type CategoricalReport = z.infer<typeof categoricalReportSchema>
 export type SchemaJobMetrics = z.infer<typeof schemaJobMetricsSchema>
