@@ -5,7 +5,9 @@ import { templateNameSchema } from './templates.ts'
 export const jobIdSchema = z.uuid({ version: 'v4', message: 'must be an id (lowercase UUID v4)' }).regex(/^[0-9a-f-]+$/, 'must be an id (lowercase UUID v4)')
 export const idParamsSchema = z.strictObject({ id: jobIdSchema })
 export const templateParamsSchema = z.strictObject({ name: templateNameSchema })
-export const previewQuerySchema = z.strictObject({ n: z.coerce.number().int().min(1).max(1000).default(20) })
+/** Rows a finished job's preview keeps: the most GET /preview/{id} answers. */
+export const MAX_PREVIEW_ROWS = 1000
+export const previewQuerySchema = z.strictObject({ n: z.coerce.number().int().min(1).max(MAX_PREVIEW_ROWS).default(20) })
 export const jobsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
