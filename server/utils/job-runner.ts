@@ -10,7 +10,7 @@ import { WorkerPool, WorkerTimeout } from '~~/engine/run/pool'
 import { generateToFile } from '~~/engine/run/generate'
 import { evaluateSchemaJob } from '~~/engine/report/declared'
 import { withTypes, type DatasetProfile } from '~~/engine/dataset/profile'
-import type { DatasetSchema, Format, JobRecord } from '#shared/schema'
+import type { GenerationSchema, Format, JobRecord } from '#shared/schema'
 
 /** Rows the evaluator samples, whatever the output size. */
 export const METRICS_SAMPLE_ROWS = 10_000
@@ -81,7 +81,7 @@ export class JobRunner {
    * What is wrong with a schema for these rows, seed and format, checked in a thread of its own within
    * CHECK_TIME_LIMIT_MS (past it, or past the thread's memory, an issue says so).
    */
-  check(schema: DatasetSchema, rows: number, seed: number, format: Format) {
+  check(schema: GenerationSchema, rows: number, seed: number, format: Format) {
     return this.whileOpen(async () => {
       try {
         return await this.checks.check(schema, rows, seed, format, CHECK_TIME_LIMIT_MS)

@@ -1,6 +1,6 @@
 /** Jobs: what POST /generate takes and answers, a job as the API shows it and as it is stored. */
 import { z } from 'zod'
-import { datasetSchema, type DatasetSchema } from './language.ts'
+import { generationSchema, type GenerationSchema } from './language.ts'
 import { inferredTypeSchema } from './datasets.ts'
 import { templateNameSchema } from './templates.ts'
 
@@ -17,7 +17,7 @@ const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be
 export const generateRequestSchema = z
   .strictObject({
     template: templateNameSchema.optional(),
-    schema: datasetSchema.optional(),
+    schema: generationSchema.optional(),
     /**
      * Look-alike rows of an uploaded dataset (POST /datasets), from the model fitted to it; `columns`
      * overrides inferred types by column name (as GET /datasets/{id} lists them), refitting the model.
@@ -79,7 +79,7 @@ export type Job = z.infer<typeof jobSchema>
 
 /** A job as persisted: the public fields plus what a rerun needs (the resolved schema). */
 export const jobRecordSchema = jobSchema.extend({
-  schema: datasetSchema,
+  schema: generationSchema,
   attempts: z.number(),
 })
 
@@ -91,7 +91,7 @@ export type JobRecord = z.infer<typeof jobRecordSchema>
  * check costs about 0.2 ms a record, paid on every status poll and for every record GET /jobs lists.
  */
 export const storedJobRecordSchema = jobRecordSchema.extend({
-  schema: z.custom<DatasetSchema>(value => !!value && typeof value === 'object' && Array.isArray((value as { columns?: unknown }).columns), 'must be a schema with columns'),
+  schema: z.custom<GenerationSchema>(value => !!value && typeof value === 'object' && Array.isArray((value as { columns?: unknown }).columns), 'must be a schema with columns'),
 })
 
 export const jobListSchema = z.object({ jobs: z.array(jobSchema), next_cursor: z.string().nullable() })

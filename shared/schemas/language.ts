@@ -275,7 +275,11 @@ export const correlationSchema = z.strictObject({
   when: z.union([scalar, z.array(scalar).min(1).max(500)]).optional(),
 }).refine(group => (group.on === undefined) === (group.when === undefined), { message: 'on and when go together', path: ['when'] })
 
-export const datasetSchema = z
+/**
+ * A whole schema in the schema language: what POST /generate takes as `schema`, a template holds and
+ * fitting an uploaded dataset produces. Named for generation, since "dataset" means an uploaded sample.
+ */
+export const generationSchema = z
   .strictObject({
     /** Faker locale, e.g. `en`, `de`, `fr`, `ja`, `pt_BR`. */
     locale: z.string().regex(LOCALE_NAME).default('en'),
@@ -297,5 +301,5 @@ export type Column = z.infer<typeof columnSchema>
 export type ValueSpec = z.infer<typeof valueSpecSchema>
 export type Correlation = z.infer<typeof correlationSchema>
 export type ColumnKind = Column['kind']
-export type DatasetSchema = z.infer<typeof datasetSchema>
-export type DatasetSchemaInput = z.input<typeof datasetSchema>
+export type GenerationSchema = z.infer<typeof generationSchema>
+export type GenerationSchemaInput = z.input<typeof generationSchema>

@@ -1,6 +1,6 @@
 /** Templates: a named schema, shipped (templates/) or saved by a user (POST /templates). */
 import { z } from 'zod'
-import { columnKindSchema, datasetSchema } from './language.ts'
+import { columnKindSchema, generationSchema } from './language.ts'
 
 /** A template's name, as in `{ "template": "customers" }` and /templates/{name}: also its file name. */
 export const templateNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a template name such as "customers"')
@@ -9,7 +9,7 @@ export const templateSchema = z.strictObject({
   name: templateNameSchema,
   title: z.string().min(1),
   description: z.string().min(1),
-  schema: datasetSchema,
+  schema: generationSchema,
 })
 export type Template = z.infer<typeof templateSchema>
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
-import { datasetSchema, type DatasetRecord } from '#shared/schema'
+import { generationSchema, type DatasetRecord } from '#shared/schema'
 
 export default defineEventHandler(async (event) => {
   const type = (getRequestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
@@ -21,7 +21,7 @@ export default defineEventHandler(async (event) => {
     throw error
   })
   // A model the schema language cannot hold would only fail later, as an "unknown dataset".
-  const model = result.ok ? datasetSchema.safeParse(result.model) : undefined
+  const model = result.ok ? generationSchema.safeParse(result.model) : undefined
   if (!result.ok || !model?.success) {
     await rm(path, { force: true })
     const issues = !result.ok
