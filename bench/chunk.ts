@@ -12,13 +12,13 @@ import { createChunkGenerator } from '../engine/run/chunk.ts'
 import { PARQUET_ROW_GROUP_ROWS } from '../engine/encode/formats.ts'
 import { DEFAULT_CHUNK_ROWS } from '../engine/run/generate.ts'
 import { loadLocale } from '../engine/schema/locales.ts'
-import { datasetSchema, formatSchema } from '../shared/schema.ts'
+import { generationSchema, formatSchema } from '../shared/schema.ts'
 
 const { values: args } = parseArgs({ options: { format: { type: 'string', default: 'csv' }, rows: { type: 'string', default: '2000000' }, template: { type: 'string', default: 'customers' } } })
 const format = formatSchema.parse(args.format)
 const rows = Number(args.rows)
 const template = JSON.parse(readFileSync(new URL(`../templates/${args.template}.json`, import.meta.url), 'utf8')) as { schema: unknown }
-const schema = datasetSchema.parse(template.schema)
+const schema = generationSchema.parse(template.schema)
 await loadLocale(schema.locale)
 const generate = createChunkGenerator({ schema, rows, format, seed: 1, sampleSize: 10_000, previewRows: 20 })
 const chunkRows = format === 'parquet' ? PARQUET_ROW_GROUP_ROWS : DEFAULT_CHUNK_ROWS

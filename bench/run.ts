@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util'
 import { faker } from '@faker-js/faker'
 import { stringify } from 'csv-stringify'
 import { ensureBuild, startBuiltServer } from '../scripts/built-server.ts'
-import { datasetSchema, type CellValue, type DatasetSchema } from '../shared/schema.ts'
+import { generationSchema, type CellValue, type GenerationSchema } from '../shared/schema.ts'
 import { compileSchema } from '../engine/schema/columns.ts'
 import { profileAndFit } from '../engine/dataset/fit.ts'
 import { loadLocale } from '../engine/schema/locales.ts'
@@ -83,7 +83,7 @@ async function baseline(rows: number): Promise<void> {
 }
 
 /** The table the fitting phase fits: 20 columns of every fitted kind, some of them correlated. */
-const FIT_SOURCE = datasetSchema.parse({
+const FIT_SOURCE = generationSchema.parse({
   columns: [
     { name: 'region', kind: 'categorical', categories: ['north', 'south', 'east', 'west', 'centre'].map((value, i) => ({ value, weight: i + 1 })) },
     { name: 'segment', kind: 'categorical', categories: ['consumer', 'small_business', 'enterprise', 'public'].map(value => ({ value })) },
@@ -110,7 +110,7 @@ const FIT_SOURCE = datasetSchema.parse({
 })
 
 /** Rows of a schema generated in this thread, in batches of reused arrays (as the worker pool makes chunks). */
-function* batchesOf(schema: DatasetSchema, rows: number, seed: number, size = 20_000): Generator<CellValue[][]> {
+function* batchesOf(schema: GenerationSchema, rows: number, seed: number, size = 20_000): Generator<CellValue[][]> {
   const compiled = compileSchema(schema, { rows, seed })
   const rng = new RowRandom(seed)
   const batch = Array.from({ length: Math.min(size, rows) }, () => new Array<CellValue>(schema.columns.length))
@@ -139,7 +139,7 @@ async function carsRun(dir: string): Promise<{ step: string; seconds: string }[]
   try {
     await pool.check(FIT_SOURCE, 1, 1)
     const [{ profile, model }, fitSeconds] = await timed(() => profileAndFit(source.path, 1))
-    const schema = datasetSchema.parse(model)
+    const schema = generationSchema.parse(model)
     const rows = 100_000
     // The job runner's sample and preview sizes (server/utils/job-queue.ts).
     const [summary, generateSeconds] = await timed(() => generateToFile({ schema, rows, format: 'csv', seed: 1, sampleSize: 10_000, previewRows: 1000 }, { pool, path: join(dir, 'cars-out.csv') }))
@@ -179,7 +179,7 @@ async function fitPhase(): Promise<void> {
     // quality report as they come, each step timed apart, so they are never all held as rows.
     const syntheticRows = 1_000_000
     const synthetic = new QualityRows(profile, syntheticRows)
-    const batches = batchesOf(datasetSchema.parse(model), syntheticRows, 2)
+    const batches = batchesOf(generationSchema.parse(model), syntheticRows, 2)
     let generateSeconds = 0
     let codeSeconds = 0
     for (;;) {

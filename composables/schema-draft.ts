@@ -1,8 +1,8 @@
-import { datasetSchema, type ColumnKind, type Distribution, type Issue } from '#shared/schema'
+import { generationSchema, type ColumnKind, type Distribution, type Issue } from '#shared/schema'
 
 /**
  * A schema being edited: plain JSON, possibly invalid (that is the point of an editor). It is checked
- * with the same zod schema as the API (`datasetSchema`), so the editor shows the API's own messages.
+ * with the same zod schema as the API (`generationSchema`), so the editor shows the API's own messages.
  */
 export interface ColumnDraft {
   name?: string
@@ -100,7 +100,7 @@ export function newColumn(draft: SchemaDraft, kind: ColumnKind = 'integer'): Col
 
 /** The draft checked with the API's zod schema: the bad fields by path (`columns.2.min`). */
 export function validateDraft(draft: unknown): Issue[] {
-  const result = datasetSchema.safeParse(draft)
+  const result = generationSchema.safeParse(draft)
   return result.success ? [] : result.error.issues.map(issue => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }))
 }
 

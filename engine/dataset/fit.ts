@@ -8,11 +8,11 @@
  */
 import { createReadStream } from 'node:fs'
 import { parse } from 'csv-parse'
-import { FORBIDDEN_KEYS, type Column, type DatasetSchema, type ValueSpec } from '../../shared/schema.ts'
+import { FORBIDDEN_KEYS, type Column, type GenerationSchema, type InferredType, type ValueSpec } from '../../shared/schema.ts'
 import { MONTH_FULL_NAMES, MONTH_NAMES, parseDateLike } from '../time/datetime.ts'
 import { choleskyOrNull, normalQuantile } from '../schema/distributions.ts'
 import { contingencyCoder, cramersVOf, jointShares, normalScores, pearson } from '../report/stats.ts'
-import { NULL_TOKENS, profileCsv, type DatasetProfile, type InferredType } from './profile.ts'
+import { NULL_TOKENS, profileCsv, type DatasetProfile } from './profile.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
 
 /** Rows a fit reads at most (a seeded sample of larger files). */
@@ -103,7 +103,7 @@ function idPattern(values: string[]): string | undefined {
  * A seeded sample of at most FIT_ROWS rows, fed row by row: the rows with the lowest seeded hashes,
  * so the same rows whatever reads the file, in bounded memory.
  */
-export class RowSample {
+class RowSample {
   private readonly seed: [number, number]
   private kept: { priority: number; cells: string[] }[] = []
   private threshold = 1
@@ -146,7 +146,7 @@ export async function readRows(path: string, profile: DatasetProfile, seed: numb
 }
 
 /** Profiles a CSV and fits a model to it, reading the file once (what an upload does). */
-export async function profileAndFit(path: string, seed = 0): Promise<{ profile: DatasetProfile; model: DatasetSchema }> {
+export async function profileAndFit(path: string, seed = 0): Promise<{ profile: DatasetProfile; model: GenerationSchema }> {
   const sample = new RowSample(seed)
   const profile = await profileCsv(path, (cells, index) => sample.add(cells, index))
   return { profile, model: await fitCsv(path, profile, seed, sample.rows()) }
@@ -278,7 +278,7 @@ function chooseSplit(inCopula: Fitted[]): Fitted | undefined {
 }
 
 /** Fits a Gaussian copula to a profiled CSV; the result is a schema for look-alike rows. */
-export async function fitCsv(path: string, profile: DatasetProfile, seed = 0, sampled?: string[][]): Promise<DatasetSchema> {
+export async function fitCsv(path: string, profile: DatasetProfile, seed = 0, sampled?: string[][]): Promise<GenerationSchema> {
   const rows = sampled ?? await readRows(path, profile, seed)
   const names = columnNames(profile.columns.map(c => c.name))
   const rng = new RowRandom(seed)
@@ -312,7 +312,7 @@ export async function fitCsv(path: string, profile: DatasetProfile, seed = 0, sa
   })
 
   const inCopula = fitted.filter(f => f.scores).slice(0, MAX_COPULA_COLUMNS)
-  const schema: DatasetSchema = { locale: 'en', columns: fitted.map(f => f.column) }
+  const schema: GenerationSchema = { locale: 'en', columns: fitted.map(f => f.column) }
   const split = chooseSplit(inCopula)
   if (split) {
     const slices = splitModel(split, inCopula.filter(f => f !== split), rng)
@@ -336,7 +336,7 @@ const MIN_SLICE_ROWS = 30
  * marginal per slice (the pooled one as `default`), and each slice with enough rows gets its own
  * correlation group (`on`/`when`); the small slices share the pooled correlations.
  */
-function splitModel(split: Fitted, others: Fitted[], rng: RowRandom): { columns: Map<Fitted, Column>; correlations: NonNullable<DatasetSchema['correlations']> } | undefined {
+function splitModel(split: Fitted, others: Fitted[], rng: RowRandom): { columns: Map<Fitted, Column>; correlations: NonNullable<GenerationSchema['correlations']> } | undefined {
   if (split.column.kind !== 'categorical' || !others.length) return undefined
   const minRows = Math.max(MIN_SLICE_ROWS, SLICE_ROWS_PER_COLUMN * others.length)
   const slices = split.column.categories.map(c => c.value)
@@ -346,7 +346,7 @@ function splitModel(split: Fitted, others: Fitted[], rng: RowRandom): { columns:
   const small = slices.filter(v => members.get(String(v))!.length < minRows)
   if (!large.length) return undefined
   const cases = new Map<Fitted, { when: string | number; then: Marginal }[]>(others.map(f => [f, []]))
-  const correlations: NonNullable<DatasetSchema['correlations']> = []
+  const correlations: NonNullable<GenerationSchema['correlations']> = []
   const names = others.map(f => f.column.name)
   large.forEach((value, s) => {
     const rows = members.get(String(value))!

@@ -6,21 +6,8 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { parse } from 'csv-parse'
-import { MAX_CATEGORY_LENGTH, MAX_COLUMNS } from '../../shared/schema.ts'
+import { MAX_CATEGORY_LENGTH, MAX_COLUMNS, type ColumnProfile, type InferredType } from '../../shared/schema.ts'
 import { parseDateLike } from '../time/datetime.ts'
-
-/** What a column of a real sample holds. */
-export type InferredType = 'id' | 'integer' | 'number' | 'boolean' | 'categorical' | 'date' | 'datetime' | 'email' | 'name' | 'phone' | 'address' | 'text'
-
-export interface ColumnProfile {
-  name: string
-  type: InferredType
-  nulls: number
-  /** Distinct non-null values (a lower bound when `distinct_capped`). */
-  distinct: number
-  distinct_capped: boolean
-  examples: string[]
-}
 
 export interface DatasetProfile {
   rows: number
@@ -127,7 +114,7 @@ const PERSON_NAME_COLUMN = /((first|last|full|given|family|sur|middle|maiden|per
 const TIME_NAME = /(time|date|_at$|_on$|timestamp|created|updated)/i
 
 /** The type a column's evidence points to. */
-export function inferType(name: string, tally: Tally): InferredType {
+function inferType(name: string, tally: Tally): InferredType {
   const n = tally.nonNull
   if (n === 0) return 'text'
   const all = (count: number) => count === n

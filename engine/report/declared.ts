@@ -3,7 +3,7 @@
  * (nulls, categories) come from every row; distribution tests use the run's seeded sample, so memory
  * stays bounded whatever the output size. The tests themselves are in stats.ts.
  */
-import type { CategoricalReport, CellValue, Column, ColumnReport, DatasetSchema, SchemaJobMetrics, ValueSpec } from '../../shared/schema.ts'
+import type { CategoricalReport, CellValue, Column, ColumnReport, GenerationSchema, SchemaJobMetrics, ValueSpec } from '../../shared/schema.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from '../schema/laws.ts'
 import { DAY_MS, parseDateLike, secondsOfDay } from '../time/datetime.ts'
 import { chiSquareTest, ksTest, normalScores, pearson } from './stats.ts'
@@ -116,7 +116,7 @@ export interface RunTallies {
 }
 
 /** The quality report of a schema job. */
-export function evaluateSchemaJob(schema: DatasetSchema, summary: RunTallies): SchemaJobMetrics {
+export function evaluateSchemaJob(schema: GenerationSchema, summary: RunTallies): SchemaJobMetrics {
   const { sample, rows } = summary
   const columns: Record<string, ColumnReport> = {}
   const categoricals: Record<string, CategoricalReport> = {}
@@ -207,7 +207,7 @@ export function evaluateSchemaJob(schema: DatasetSchema, summary: RunTallies): S
  * a sum that overflows) written as null, which is what the report's schema expects there: JSON has no
  * other way to say it. Applies to any report (schema jobs' and the quality report).
  */
-export function nonFiniteAsNull<T>(report: T): T {
+function nonFiniteAsNull<T>(report: T): T {
   return JSON.parse(JSON.stringify(report)) as T
 }
 

@@ -8,11 +8,11 @@
  * NewRowSynthesis and DCRBaselineProtection, on seeded subsamples so time and memory stay bounded.
  */
 
-import type { CellValue, QualityReport } from '../../shared/schema.ts'
+import type { CellValue, ColumnProfile, QualityReport } from '../../shared/schema.ts'
 import { cramersVOf, frequencies, jointShares } from './stats.ts'
 import { parseDateLike } from '../time/datetime.ts'
 import { parseNumber, readRows } from '../dataset/fit.ts'
-import { NULL_TOKENS, type ColumnProfile, type DatasetProfile } from '../dataset/profile.ts'
+import { NULL_TOKENS, type DatasetProfile } from '../dataset/profile.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
 
 export type { QualityReport }
@@ -143,7 +143,7 @@ export function radixSort(values: Float64Array): Float64Array {
 }
 
 /** The finite numbers among some values, sorted ascending (a new array). */
-export function sortedFinite(values: ArrayLike<number>): Float64Array {
+function sortedFinite(values: ArrayLike<number>): Float64Array {
   let n = 0
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
@@ -170,11 +170,6 @@ function ksStatistic(a: Float64Array, b: Float64Array): number {
     d = Math.max(d, Math.abs(i / a.length - j / b.length))
   }
   return d
-}
-
-/** 1 − the two-sample KS statistic. */
-export function ksComplement(real: number[] | Float64Array, synthetic: number[] | Float64Array): number {
-  return 1 - ksStatistic(sortedFinite(real), sortedFinite(synthetic))
 }
 
 /** 1 − the total variation distance between category frequencies. */

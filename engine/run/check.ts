@@ -5,7 +5,7 @@
  * (engine/schema/columns.ts); then generates the first rows and makes every faker call once, so a schema
  * that fails while generating is reported before any job runs.
  */
-import type { CellValue, DatasetSchema, Format } from '../../shared/schema.ts'
+import type { CellValue, GenerationSchema, Format } from '../../shared/schema.ts'
 import { compiledFor } from './chunk.ts'
 import { SchemaError, tryFakerCalls } from '../schema/columns.ts'
 import { loadLocale } from '../schema/locales.ts'
@@ -23,7 +23,7 @@ const TRIAL_ROWS = 10
  * The problems of a schema for `rows` rows from `seed` (none: it can generate). Compiled as a run in
  * `format` compiles it, so the run reuses this compile (compiledFor).
  */
-export async function checkSchema(schema: DatasetSchema, rows: number, seed: number, format: Format): Promise<SchemaIssue[]> {
+export async function checkSchema(schema: GenerationSchema, rows: number, seed: number, format: Format): Promise<SchemaIssue[]> {
   if (!(await loadLocale(schema.locale))) return [{ path: ['schema', 'locale'], message: `unknown faker locale "${schema.locale}"` }]
   try {
     const compiled = compiledFor({ schema, rows, seed, format })

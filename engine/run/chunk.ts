@@ -2,7 +2,7 @@
  * One chunk of rows: generated, encoded, and summarised for the evaluator. Pure: the same spec and
  * row range give the same result in any thread, which is what makes the output deterministic.
  */
-import type { CellValue, DatasetSchema, Format } from '../../shared/schema.ts'
+import type { CellValue, GenerationSchema, Format } from '../../shared/schema.ts'
 import { compileCached, type CompiledSchema, type ValueTable } from '../schema/columns.ts'
 import { fileFormat, type ChunkEncoder, type FileFormat } from '../encode/formats.ts'
 import type { RowGroupMeta } from '../encode/parquet.ts'
@@ -10,7 +10,7 @@ import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
 
 /** What a generation run is asked for: enough to produce any chunk of it. */
 export interface GenerationSpec {
-  schema: DatasetSchema
+  schema: GenerationSchema
   rows: number
   format: Format
   seed: number
@@ -172,7 +172,7 @@ export function appendPreview(preview: CellValue[][], rows: CellValue[][], used:
 }
 
 /** Kinds whose values are never null: their cells are null only by the column's null rate. */
-const NEVER_NULL = new Set<DatasetSchema['columns'][number]['kind']>(['sequence', 'uuid', 'pattern', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'empirical'])
+const NEVER_NULL = new Set<GenerationSchema['columns'][number]['kind']>(['sequence', 'uuid', 'pattern', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'empirical'])
 
 /** Formats whose encoders take ISO 8601 UTC instants as epoch ms: their cells skip making the text. */
 const DEFERS_INSTANTS = new Set<Format>(['csv', 'parquet'])
@@ -186,7 +186,10 @@ export function compiledFor(spec: Pick<GenerationSpec, 'schema' | 'rows' | 'seed
   return compileCached(spec.schema, { rows: spec.rows, seed: spec.seed }, variant)
 }
 
-/** The compiled schema and file format of a spec (also used by the writer for header and footer). */
+/**
+ * The compiled schema and file format of a spec: what a worker keeps for a run (engine/run/worker.ts),
+ * for its chunks and for the framing and footer the writer asks it for.
+ */
 export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
   const compiled = compiledFor(spec)
   const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
@@ -217,7 +220,7 @@ export function rowsPerChunk(spec: GenerationSpec, { compiled }: ReturnType<type
   return Math.max(1, Math.min(limit, Math.floor(CHUNK_TARGET_CHARS / (2 * widest))))
 }
 
-/** Compiles the spec once and returns a function producing any chunk of it. */
+/** A function producing any chunk of the spec, from its compile and file format (`prepare`'s, unless given). */
 export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(spec)): (start: number, count: number, recycled?: ArrayBuffer) => ChunkResult {
   const { compiled, format } = prepared
   const rng = new RowRandom(spec.seed)
@@ -343,7 +346,7 @@ function addSampled(run: ChunkRun, row: number, priority: number, cells: CellVal
 }
 
 /** Names of the columns the evaluator reads besides the output ones: those of correlation groups. */
-function readByEvaluator(schema: DatasetSchema): Set<string> {
+function readByEvaluator(schema: GenerationSchema): Set<string> {
   const names = new Set<string>()
   for (const group of schema.correlations ?? []) {
     for (const name of group.columns) names.add(name)

@@ -1,11 +1,11 @@
 /**
  * A pool of worker threads, sized to the machine's cores by default. They do all the work that
- * compiles schemas (chunks, framing, checks), so the process that serves HTTP only writes files and
- * stays responsive.
+ * compiles schemas or reads samples (chunks, framing, checks, profiling, fitting, scoring), so the
+ * process that serves HTTP only writes files and stays responsive.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { CellValue, DatasetSchema, Format } from '../../shared/schema.ts'
+import type { CellValue, GenerationSchema, Format } from '../../shared/schema.ts'
 import type { QualityReport } from '../report/fidelity.ts'
 import type { ChunkResult, GenerationSpec } from './chunk.ts'
 import type { RowGroupMeta } from '../encode/parquet.ts'
@@ -175,7 +175,7 @@ export class WorkerPool {
    * What is wrong with a schema for these rows, seed and format (see engine/run/check.ts); empty when
    * nothing. Past `timeLimitMs` the worker is terminated and the promise rejects with WorkerTimeout.
    */
-  check(schema: DatasetSchema, rows: number, seed: number, format: Format = 'csv', timeLimitMs?: number): Promise<SchemaIssue[]> {
+  check(schema: GenerationSchema, rows: number, seed: number, format: Format = 'csv', timeLimitMs?: number): Promise<SchemaIssue[]> {
     return this.request({ type: 'check', schema, rows, seed, format }, { urgent: true, timeLimitMs })
   }
 
@@ -183,12 +183,12 @@ export class WorkerPool {
    * Reads, profiles and fits an uploaded CSV (engine/dataset/profile.ts, engine/dataset/fit.ts); a bad file is
    * `{ ok: false, message }`.
    */
-  profile(path: string): Promise<{ ok: true; profile: DatasetProfile; model: DatasetSchema } | { ok: false; message: string }> {
+  profile(path: string): Promise<{ ok: true; profile: DatasetProfile; model: GenerationSchema } | { ok: false; message: string }> {
     return this.request({ type: 'profile', path }, { urgent: true })
   }
 
   /** Fits a model to a profiled CSV (engine/dataset/fit.ts), e.g. with column types a request overrode. */
-  fit(path: string, profile: DatasetProfile): Promise<DatasetSchema> {
+  fit(path: string, profile: DatasetProfile): Promise<GenerationSchema> {
     return this.request({ type: 'fit', path, profile }, { urgent: true })
   }
 

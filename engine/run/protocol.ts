@@ -2,7 +2,7 @@
  * What the pool (engine/run/pool.ts) and its worker threads (engine/run/worker.ts) say to each other:
  * one request at a time per worker, exactly one reply each.
  */
-import type { CellValue, DatasetSchema, Format } from '../../shared/schema.ts'
+import type { CellValue, GenerationSchema, Format } from '../../shared/schema.ts'
 import type { RowGroupMeta } from '../encode/parquet.ts'
 import type { DatasetProfile } from '../dataset/profile.ts'
 import type { GenerationSpec } from './chunk.ts'
@@ -19,7 +19,7 @@ export type WorkerRequest =
   | { type: 'chunk'; runId: string; spec: GenerationSpec; start: number; count: number; recycled?: ArrayBuffer; gzip?: boolean }
   | { type: 'framing'; runId: string; spec: GenerationSpec }
   | { type: 'footer'; runId: string; spec: GenerationSpec; chunks: { meta?: RowGroupMeta; offset: number }[] }
-  | { type: 'check'; schema: DatasetSchema; rows: number; seed: number; format: Format }
+  | { type: 'check'; schema: GenerationSchema; rows: number; seed: number; format: Format }
   | { type: 'profile'; path: string }
   | { type: 'fit'; path: string; profile: DatasetProfile }
   | { type: 'quality'; path: string; profile: DatasetProfile; sample: CellValue[][] }

@@ -4,7 +4,7 @@
  * is where a column kind is sampled; `compileSchema` also resolves dependencies between columns.
  */
 import type { Faker } from '@faker-js/faker'
-import type { CellValue, Column, DatasetSchema, ValueSpec } from '../../shared/schema.ts'
+import type { CellValue, Column, GenerationSchema, ValueSpec } from '../../shared/schema.ts'
 import { choleskyOrNull, normalCdf, normalQuantile, type Law } from './distributions.ts'
 import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFormat, timeFormatter } from '../time/datetime.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
@@ -860,7 +860,7 @@ interface CopulaGroup {
   when?: Set<CellValue>
 }
 
-function compileCorrelations(schema: DatasetSchema, index: Map<string, number>): CopulaGroup[] {
+function compileCorrelations(schema: GenerationSchema, index: Map<string, number>): CopulaGroup[] {
   /** Per column, the groups it is in so far: with their `on` column and `when` values. */
   const used = new Map<number, { g: number; on?: number; when?: Set<CellValue> }[]>()
   return (schema.correlations ?? []).map((group, g) => {
@@ -962,7 +962,7 @@ const TYPE_PROBE_SEED = 0
  * SchemaError for what zod cannot check: faker methods, references, cycles, correlation matrices,
  * value spaces too small for unique columns.
  */
-export function compileSchema(schema: DatasetSchema, options: { rows?: number; seed?: number } = {}): CompiledSchema {
+export function compileSchema(schema: GenerationSchema, options: { rows?: number; seed?: number } = {}): CompiledSchema {
   const { faker, fast, bind } = createRowFaker(schema.locale)
   const index = new Map(schema.columns.map((c, i) => [c.name, i]))
   const ctx: Context = { faker, fast, index, rows: options.rows ?? 1, seed: options.seed ?? 0 }
@@ -1043,7 +1043,7 @@ export function compileSchema(schema: DatasetSchema, options: { rows?: number; s
  * call (a null rate, a case no row takes), and a call that fails or is over budget must fail there,
  * under the check's time limit, rather than in the job. Throws a SchemaError naming the column.
  */
-export function tryFakerCalls(schema: DatasetSchema, seed: number): void {
+export function tryFakerCalls(schema: GenerationSchema, seed: number): void {
   const { faker, fast, bind } = createRowFaker(schema.locale)
   const rng = new RowRandom(seed)
   rng.setRow(0)
@@ -1092,7 +1092,7 @@ const COMPILED_KEPT = 8
  * jobs that reuse one compile. The compile's per-row state is shared: one caller at a time (a worker
  * thread runs one request at a time).
  */
-export function compileCached(schema: DatasetSchema, options: { rows: number; seed: number }, variant: string): CompiledSchema {
+export function compileCached(schema: GenerationSchema, options: { rows: number; seed: number }, variant: string): CompiledSchema {
   const runDependent = schema.columns.some(c => c.unique) ? [options.rows, options.seed] : Math.min(TYPE_PROBE_ROWS, options.rows)
   const key = JSON.stringify([variant, runDependent, schema], keyValue)
   let entry = compiles.get(key)

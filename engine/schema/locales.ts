@@ -3,8 +3,8 @@
  * thread): `loadLocale` before compiling a schema, then `loadedLocale` synchronously.
  */
 import type { Faker } from '@faker-js/faker'
+import { LOCALE_NAME } from '../../shared/schema.ts'
 
-const LOCALE_NAME = /^[a-z]{2,3}(_[A-Za-z]{2,8})*$/
 const loaded = new Map<string, Faker>()
 
 /** Loads a faker locale (`en`, `de`, `pt_BR`, ...); false when faker has no such locale. */

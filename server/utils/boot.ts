@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { evaluateSchemaJob } from '~~/engine/report/declared'
 import type { JobRecord } from '#shared/schema'
 import type { EnginePool } from './engine-pool'
-import { METRICS_SAMPLE_ROWS, PREVIEW_ROWS, type JobQueue } from './job-queue'
+import { MAX_PREVIEW_ROWS } from '#shared/schema'
+import { METRICS_SAMPLE_ROWS, type JobQueue } from './job-queue'
 
 /** The template the warm-up generates: the one the New job page starts with. */
 const WARMUP_TEMPLATE = 'customers'
@@ -68,7 +69,7 @@ export async function warmUpEngine(engine: EnginePool, rows: number): Promise<vo
   let dir: string | undefined
   try {
     dir = await mkdtemp(join(tmpdir(), 'sdaas-warmup-'))
-    const spec = { schema: template.schema, rows, format: 'csv' as const, seed: 1, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS }
+    const spec = { schema: template.schema, rows, format: 'csv' as const, seed: 1, sampleSize: METRICS_SAMPLE_ROWS, previewRows: MAX_PREVIEW_ROWS }
     evaluateSchemaJob(template.schema, await engine.generate(spec, { path: join(dir, 'warmup.csv') }))
     console.info(`[jobs] warmed up with ${rows} rows of ${WARMUP_TEMPLATE} in ${Math.round(performance.now() - started)} ms`)
   }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { H3Event } from 'h3'
-import { datasetRecordSchema, datasetSchema, type DatasetRecord, type DatasetSchema } from '#shared/schema'
+import { datasetRecordSchema, generationSchema, type DatasetRecord, type GenerationSchema } from '#shared/schema'
 
 const MOUNT = 'datasets'
 
@@ -38,7 +38,7 @@ export async function createDataset(event: H3Event, limit: number): Promise<Data
     throw error
   })
   // A model the schema language cannot hold would only fail later, as an "unknown dataset".
-  const model = result.ok ? datasetSchema.safeParse(result.model) : undefined
+  const model = result.ok ? generationSchema.safeParse(result.model) : undefined
   if (!result.ok || !model?.success) {
     await rm(path, { force: true })
     const issues = !result.ok
@@ -75,17 +75,17 @@ export async function listDatasets(): Promise<DatasetRecord[]> {
 }
 
 /** Saves the model fitted to a dataset (a schema). */
-export async function saveDatasetModel(id: string, model: DatasetSchema): Promise<void> {
+export async function saveDatasetModel(id: string, model: GenerationSchema): Promise<void> {
   await datasetDir()
   await useStorage(MOUNT).setItem(`${id}.model.json`, model)
 }
 
 /** The model fitted to a dataset, or null. */
-export async function getDatasetModel(id: string): Promise<DatasetSchema | null> {
+export async function getDatasetModel(id: string): Promise<GenerationSchema | null> {
   await datasetDir()
   const raw = await useStorage(MOUNT).getItem(`${id}.model.json`)
   if (raw === null) return null
-  const parsed = datasetSchema.safeParse(raw)
+  const parsed = generationSchema.safeParse(raw)
   return parsed.success ? parsed.data : null
 }
 
@@ -103,7 +103,7 @@ export async function removeDataset(id: string): Promise<void> {
  */
 export function quarantineUnreadableDatasets(): Promise<string[]> {
   return quarantineUnreadable('datasets', [
-    recordRule('dataset model', name => name.endsWith('.model.json'), datasetSchema),
+    recordRule('dataset model', name => name.endsWith('.model.json'), generationSchema),
     recordRule('dataset record', name => name.endsWith('.json'), datasetRecordSchema,
       (record, id) => (record.dataset_id === id ? null : `its dataset_id ${JSON.stringify(record.dataset_id)} is not its file name`)),
   ])

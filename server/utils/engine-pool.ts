@@ -7,7 +7,7 @@ import { WorkerPool, WorkerTimeout } from '~~/engine/run/pool'
 import { generateToFile, type GenerationOptions } from '~~/engine/run/generate'
 import type { DatasetProfile } from '~~/engine/dataset/profile'
 import type { GenerationSpec } from '~~/engine/run/chunk'
-import type { CellValue, DatasetSchema, Format } from '#shared/schema'
+import type { CellValue, GenerationSchema, Format } from '#shared/schema'
 
 /**
  * Longest a schema check (POST /generate) may take: past it the thread is terminated and the request
@@ -50,7 +50,7 @@ export class EnginePool {
    * What is wrong with a schema for these rows, seed and format, checked in a thread of its own within
    * CHECK_TIME_LIMIT_MS (past it, or past the thread's memory, an issue says so).
    */
-  check(schema: DatasetSchema, rows: number, seed: number, format: Format) {
+  check(schema: GenerationSchema, rows: number, seed: number, format: Format) {
     return this.whileOpen(async () => {
       try {
         return await this.checks.check(schema, rows, seed, format, CHECK_TIME_LIMIT_MS)

@@ -5,13 +5,11 @@
  */
 import { withTypes } from '~~/engine/dataset/profile'
 import { evaluateSchemaJob } from '~~/engine/report/declared'
-import type { Job, JobRecord } from '#shared/schema'
+import { MAX_PREVIEW_ROWS, type Job, type JobRecord } from '#shared/schema'
 import type { EnginePool } from './engine-pool'
 
 /** Rows the evaluator samples, whatever the output size. */
 export const METRICS_SAMPLE_ROWS = 10_000
-/** Rows kept for GET /preview (its `n` is capped at this). */
-export const PREVIEW_ROWS = 1000
 /** Starts of one job (a restart after a crash counts) before it is marked as an error. */
 export const MAX_ATTEMPTS = 3
 /** How often a running job's progress is written to the store. */
@@ -193,7 +191,7 @@ export class JobQueue {
     try {
       const path = await artifactPath(id, job.format, job.gzip)
       const spec = {
-        schema: job.schema, rows: job.rows, format: job.format, seed: job.seed, sampleSize: METRICS_SAMPLE_ROWS, previewRows: PREVIEW_ROWS,
+        schema: job.schema, rows: job.rows, format: job.format, seed: job.seed, sampleSize: METRICS_SAMPLE_ROWS, previewRows: MAX_PREVIEW_ROWS,
         escapeFormulas: job.escape_formulas, table: job.table ?? undefined,
       }
       const summary = await this.engine.generate(spec, {

@@ -1,6 +1,6 @@
 /** From a POST /generate request to a queued job: the seed, the schema, the job's record. */
 import { randomInt, randomUUID } from 'node:crypto'
-import type { DatasetSchema, GenerateRequest, JobRecord } from '#shared/schema'
+import type { GenerationSchema, GenerateRequest, JobRecord } from '#shared/schema'
 
 /**
  * Accepts a generation request: picks a seed when none is given, resolves and checks its schema (a
@@ -17,7 +17,7 @@ export async function acceptJob(request: GenerateRequest): Promise<JobRecord> {
 }
 
 /** The record of a job not yet started, for a request with its seed and resolved schema. */
-export function newJobRecord(request: GenerateRequest, seed: number, schema: DatasetSchema): JobRecord {
+export function newJobRecord(request: GenerateRequest, seed: number, schema: GenerationSchema): JobRecord {
   return {
     job_id: randomUUID(),
     status: 'queued',

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod'
 import {
-  apiErrorSchema, authSessionSchema, columnSchema, correlationSchema, datasetListSchema, datasetRecordSchema, datasetSchema, distributionSchema,
+  apiErrorSchema, authSessionSchema, columnSchema, correlationSchema, datasetListSchema, datasetRecordSchema, generationSchema, distributionSchema,
   formatSchema, generateAcceptedSchema, generateRequestSchema, healthSchema, idParamsSchema, issueSchema, jobListSchema,
   jobSchema, jobsQuerySchema, jobStatusSchema, jsonValueSchema, previewQuerySchema, previewSchema, schemaJobMetricsSchema, templateListSchema,
   loginRequestSchema, templateParamsSchema, templateSchema, templateSummarySchema, valueSpecSchema,
@@ -59,7 +59,7 @@ export interface RouteDoc {
 const NAMED: [string, z.ZodType, string?][] = [
   ['GenerateRequest', generateRequestSchema, 'Exactly one of `template`, `schema` or `source`.'],
   ['GenerateAccepted', generateAcceptedSchema],
-  ['DatasetSchema', datasetSchema, 'A schema in the schema language (README "The schema language"; also GET /schema.json).'],
+  ['GenerationSchema', generationSchema, 'A schema in the schema language (README "The schema language"; also GET /schema.json).'],
   ['Column', columnSchema, 'One column: a `name`, a `kind` and the fields of that kind.'],
   ['ValueSpec', valueSpecSchema, 'A value kind without a name: what a conditional column\'s cases draw from.'],
   ['Distribution', distributionSchema],
@@ -174,7 +174,7 @@ export const API_ROUTES: RouteDoc[] = [
   {
     method: 'get', path: '/jobs/{id}/schema', operationId: 'getJobSchema', tag: 'Jobs', summary: 'The schema a job ran with',
     description: 'Resolved: a template\'s or a dataset model\'s schema as it was when the job was made. Sent back as `schema` with the job\'s `seed` (and `rows`, `format`), it gives the same bytes.', ...idParam,
-    responses: { 200: json(datasetSchema, 'The schema.') },
+    responses: { 200: json(generationSchema, 'The schema.') },
   },
   {
     method: 'get', path: '/jobs/{id}/events', operationId: 'jobEvents', tag: 'Jobs', summary: 'Follow a job as server-sent events',
@@ -225,7 +225,7 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/datasets', operationId: 'listDatasets', tag: 'Datasets', summary: 'The uploaded samples, newest first', responses: { 200: json(datasetListSchema, 'The datasets.') } },
   { method: 'get', path: '/datasets/{id}', operationId: 'getDataset', tag: 'Datasets', summary: 'One uploaded sample', ...idParam, responses: { 200: json(datasetRecordSchema, 'Rows and inferred column types.') } },
   { method: 'delete', path: '/datasets/{id}', operationId: 'deleteDataset', tag: 'Datasets', summary: 'Delete an uploaded sample and its file', ...idParam, responses: { 204: noContent('Deleted.') } },
-  { method: 'get', path: '/datasets/{id}/model', operationId: 'getDatasetModel', tag: 'Datasets', summary: 'The model fitted to a sample, as a schema', description: 'Edit it and send it back as `schema` to POST /generate.', ...idParam, responses: { 200: json(datasetSchema, 'A Gaussian copula written in the schema language.') } },
+  { method: 'get', path: '/datasets/{id}/model', operationId: 'getDatasetModel', tag: 'Datasets', summary: 'The model fitted to a sample, as a schema', description: 'Edit it and send it back as `schema` to POST /generate.', ...idParam, responses: { 200: json(generationSchema, 'A Gaussian copula written in the schema language.') } },
   { method: 'get', path: '/schema.json', operationId: 'getSchemaLanguage', tag: 'Service', summary: 'The schema language as JSON Schema', description: 'Draft 2020-12; point an editor at it.', responses: { 200: { description: 'A JSON Schema document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
   { method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'Service', summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
   { method: 'get', path: '/healthz', operationId: 'health', tag: 'Service', summary: 'Readiness', description: 'The server answers, has booted (recovered the jobs of the previous run, then warmed the engine up) and its data folder can be written (a small file is written and removed); 503 while starting, shutting down, or while the data folder refuses writes (a full disk). Open without an API key.', responses: { 200: json(healthSchema, 'Ready.') }, errors: [503] },

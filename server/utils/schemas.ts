@@ -1,12 +1,12 @@
-import type { DatasetSchema, Format, GenerateRequest } from '#shared/schema'
+import type { GenerationSchema, Format, GenerateRequest } from '#shared/schema'
 import { withTypes } from '~~/engine/dataset/profile'
 
 /**
  * The schema a generation request asks for (a template's, or the inline one), checked for these rows
  * and seed by a worker thread (engine/run/check.ts): problems zod cannot see are 400s on their field.
  */
-export async function resolveSchema(request: GenerateRequest, seed: number): Promise<DatasetSchema> {
-  let schema: DatasetSchema
+export async function resolveSchema(request: GenerateRequest, seed: number): Promise<GenerationSchema> {
+  let schema: GenerationSchema
   if (request.template !== undefined) {
     const template = await findTemplate(request.template)
     if (!template) throw badRequest([{ path: 'template', message: `unknown template "${request.template}" (GET /templates lists them)` }])
@@ -36,7 +36,7 @@ export async function resolveSchema(request: GenerateRequest, seed: number): Pro
  * format: what zod cannot see (an unknown faker method, a cycle, a bad expression) is a 400 naming
  * the field (`schema.…`, as in the request bodies of POST /generate and POST /templates).
  */
-export async function checkSchema(schema: DatasetSchema, rows: number, seed: number, format: Format): Promise<void> {
+export async function checkSchema(schema: GenerationSchema, rows: number, seed: number, format: Format): Promise<void> {
   let issues
   try {
     issues = await useJobRunner().engine.check(schema, rows, seed, format)

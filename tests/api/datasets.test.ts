@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { $fetch, fetch } from '@nuxt/test-utils/e2e'
-import type { DatasetRecord, DatasetSchema, Preview, SchemaJobMetrics } from '#shared/schema'
+import type { DatasetRecord, GenerationSchema, Preview, SchemaJobMetrics } from '#shared/schema'
 import { postJson, submit, waitForJob } from '../support/api'
 import { vegaCsv } from '../support/vega'
 import { tempDataDir } from '../support/data-dir'
@@ -40,7 +40,7 @@ describe('look-alike rows from an uploaded dataset', () => {
     expect(metrics.quality!.privacy!.new_row_synthesis.score).toBeGreaterThanOrEqual(0.97)
     expect(metrics.quality!.privacy!.dcr_baseline_protection).toMatchObject({ synthetic_rows: 2000, real_rows: 344 })
 
-    const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    const model = await $fetch<GenerationSchema>(`/datasets/${dataset.dataset_id}/model`)
     expect(model.correlations?.[0]).toMatchObject({ on: 'Species', when: 'Adelie' })
     expect(model.correlations?.[0]?.columns).toContain('Body_Mass_g')
     // The model is an ordinary schema: sent back inline, it gives the same bytes as the source job.
@@ -82,7 +82,7 @@ describe('overriding inferred column types', () => {
     expect(metrics.quality!.columns['Flipper Length (mm)']!.metric).toBe('TVComplement')
     expect(metrics.quality!.columns.Sex).toBeUndefined()
     // The stored model keeps the inferred types.
-    const model = await $fetch<DatasetSchema>(`/datasets/${dataset.dataset_id}/model`)
+    const model = await $fetch<GenerationSchema>(`/datasets/${dataset.dataset_id}/model`)
     expect(JSON.stringify(model)).not.toContain('lorem.sentence')
   })
 })

@@ -7,7 +7,7 @@
  */
 import { faker } from '@faker-js/faker'
 import fc from 'fast-check'
-import { MAX_COLUMNS, type Distribution, type DatasetSchema, type ValueSpec } from '#shared/schema'
+import { MAX_COLUMNS, type Distribution, type GenerationSchema, type ValueSpec } from '#shared/schema'
 import { EXPRESSION_FUNCTIONS } from '~~/engine/schema/expression'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -297,7 +297,7 @@ export const adversarialSchemaArb: fc.Arbitrary<SchemaInput> = fc.oneof(
 )
 
 /** Whether a column of this kind may hold null with a null rate of 0 (kinds whose value is not drawn by the engine). */
-export function mayBeNull(spec: ValueSpec | DatasetSchema['columns'][number]): boolean {
+export function mayBeNull(spec: ValueSpec | GenerationSchema['columns'][number]): boolean {
   if (spec.kind === 'faker' || spec.kind === 'derived') return true
   if (spec.kind === 'conditional') return !spec.default || mayBeNull(spec.default) || spec.cases.some(c => mayBeNull(c.then))
   return false

@@ -1,12 +1,12 @@
-import { datasetSchema, type CellValue, type DatasetSchema, type DatasetSchemaInput } from '#shared/schema'
+import { generationSchema, type CellValue, type GenerationSchema, type GenerationSchemaInput } from '#shared/schema'
 import { compileSchema, type CompiledSchema } from '~~/engine/schema/columns'
 import { RowRandom } from '~~/engine/schema/random'
 
 /** A schema parsed like the API parses it (defaults filled in). */
-export const schemaOf = (input: DatasetSchemaInput): DatasetSchema => datasetSchema.parse(input)
+export const schemaOf = (input: GenerationSchemaInput): GenerationSchema => generationSchema.parse(input)
 
 /** One column of every kind, with text that needs CSV quoting. */
-export const everyKind: DatasetSchema = schemaOf({
+export const everyKind: GenerationSchema = schemaOf({
   locale: 'en',
   columns: [
     { name: 'id', kind: 'sequence', start: 10, step: 5 },
@@ -22,7 +22,7 @@ export const everyKind: DatasetSchema = schemaOf({
 })
 
 /** Generates `n` rows of a schema in-process; returns every column (hidden ones too) by name. */
-export function generateColumns(schema: DatasetSchema, n: number, seed: number): { compiled: CompiledSchema; column(name: string): CellValue[] } {
+export function generateColumns(schema: GenerationSchema, n: number, seed: number): { compiled: CompiledSchema; column(name: string): CellValue[] } {
   const compiled = compileSchema(schema, { rows: n, seed })
   const rng = new RowRandom(seed)
   const cells = new Array<CellValue>(schema.columns.length)

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
-import { datasetSchema, type Format } from '#shared/schema'
+import { generationSchema, type Format } from '#shared/schema'
 import { adversarialSchemaArb, columnName, fakerArgArb, SIZED_FAKER_METHODS, schemaArb, sizedFakerArgsArb } from '../../support/arbitraries'
 import { BoundedPool } from '../../support/bounded-pool'
 
@@ -23,7 +23,7 @@ afterAll(() => pool.close())
 const formatArb = fc.constantFrom<Format>('csv', 'json', 'ndjson', 'parquet', 'sql')
 
 async function checkWithin(input: unknown, rows: number, seed: number, format: Format) {
-  const parsed = datasetSchema.safeParse(input)
+  const parsed = generationSchema.safeParse(input)
   if (!parsed.success) return undefined
   const issues = await pool.run(CHECK_BOUND_MS, 'the check', p => p.check(parsed.data, rows, seed, format))
   expect(Array.isArray(issues)).toBe(true)

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
-import { datasetSchema, schemaJobMetricsSchema, type DatasetSchema } from '#shared/schema'
+import { generationSchema, schemaJobMetricsSchema, type GenerationSchema } from '#shared/schema'
 import type { GenerationSpec } from '~~/engine/run/chunk'
 import { MAX_CELL_CHARS } from '~~/engine/schema/columns'
 import { evaluateSchemaJob } from '~~/engine/report/declared'
@@ -41,7 +41,7 @@ async function generate(spec: GenerationSpec, chunkRows: number) {
 }
 
 /** Non-hidden columns that are all but sure to vary over ROWS rows unless their law is broken. */
-function mustVary(column: DatasetSchema['columns'][number]): boolean {
+function mustVary(column: GenerationSchema['columns'][number]): boolean {
   if (column.hidden || column.null_rate > 0 || column.unique) return false
   if (column.kind === 'integer' && column.min === undefined && column.max === undefined) {
     const d = column.distribution
@@ -57,7 +57,7 @@ function mustVary(column: DatasetSchema['columns'][number]): boolean {
 }
 
 async function generatesWell(input: SchemaInput, seed: number) {
-  const parsed = datasetSchema.safeParse(input)
+  const parsed = generationSchema.safeParse(input)
   if (!parsed.success) return
   const schema = parsed.data
   const issues = await pool.run(CHECK_BOUND_MS, 'the check', p => p.check(schema, ROWS, seed, 'ndjson'))

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { datasetSchema, generateRequestSchema, templateSchema } from '#shared/schema'
+import { generationSchema, generateRequestSchema, templateSchema } from '#shared/schema'
 import { adversarialSchemaArb, junkJsonArb, mutatedSchemaArb, schemaArb } from '../../support/arbitraries'
 
 const ZOD_SAFE_DEPTH = 1500
@@ -15,7 +15,7 @@ describe('fuzz: zod accepts or returns issues, never throws', () => {
   it('on generated schemas, and most of them are accepted (the arbitraries mirror the shapes)', () => {
     let accepted = 0
     fc.assert(fc.property(fc.oneof(schemaArb(8), adversarialSchemaArb), (schema) => {
-      const result = datasetSchema.safeParse(schema)
+      const result = generationSchema.safeParse(schema)
       if (result.success) accepted++
       else expect(result.error.issues.length).toBeGreaterThan(0)
     }), { seed: 18_001, numRuns: 400 })
@@ -26,7 +26,7 @@ describe('fuzz: zod accepts or returns issues, never throws', () => {
   it('on spoiled schemas, junk and nesting, inside requests and templates', () => {
     fc.assert(fc.property(mutatedSchemaArb(ZOD_SAFE_DEPTH), junkJsonArb, (schema, junk) => {
       for (const [zod, input] of [
-        [datasetSchema, schema],
+        [generationSchema, schema],
         [generateRequestSchema, { schema, rows: junk }],
         [generateRequestSchema, junk],
         [templateSchema, { name: 'fuzz', title: 't', description: 'd', schema }],

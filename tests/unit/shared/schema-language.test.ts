@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Column, DatasetSchemaInput } from '#shared/schema'
+import type { Column, GenerationSchemaInput } from '#shared/schema'
 import { compileSchema, SchemaError } from '~~/engine/schema/columns'
 import { numericLaw, rangeLaw } from '~~/engine/schema/laws'
 import { chiSquareTest, ksTest, normalScores, pearson } from '~~/engine/report/stats'
@@ -10,9 +10,9 @@ const SEED = 77
 const ksCritical = (n: number) => 1.949 / Math.sqrt(n)
 
 /** Generates `n` rows of a schema; returns the output columns by name. */
-const generate = (input: DatasetSchemaInput, n: number, seed = SEED) => generateColumns(schemaOf(input), n, seed)
+const generate = (input: GenerationSchemaInput, n: number, seed = SEED) => generateColumns(schemaOf(input), n, seed)
 
-const issuesOf = (input: DatasetSchemaInput, rows = 100) => {
+const issuesOf = (input: GenerationSchemaInput, rows = 100) => {
   try {
     compileSchema(schemaOf(input), { rows, seed: 1 })
     return []
@@ -35,7 +35,7 @@ describe('distributions', () => {
   ]
   for (const [label, distribution, min, max] of continuous) {
     it(`float ${label} matches its declared CDF (KS)`, () => {
-      const spec = { name: 'x', kind: 'float' as const, distribution, min, max, decimals: 8 } as DatasetSchemaInput['columns'][number]
+      const spec = { name: 'x', kind: 'float' as const, distribution, min, max, decimals: 8 } as GenerationSchemaInput['columns'][number]
       const { column } = generate({ columns: [spec] }, N)
       const law = numericLaw(schemaOf({ columns: [spec] }).columns[0] as Extract<Column, { kind: 'float' }>)
       const values = column('x') as number[]
@@ -47,7 +47,7 @@ describe('distributions', () => {
 
   for (const [label, distribution, max] of [['poisson', { type: 'poisson', lambda: 4.5 }, 30], ['binomial', { type: 'binomial', n: 12, p: 0.3 }, 12]] as const) {
     it(`integer ${label} matches its probabilities (chi-square)`, () => {
-      const spec = { name: 'k', kind: 'integer' as const, distribution } as DatasetSchemaInput['columns'][number]
+      const spec = { name: 'k', kind: 'integer' as const, distribution } as GenerationSchemaInput['columns'][number]
       const { column } = generate({ columns: [spec] }, N)
       const law = numericLaw(schemaOf({ columns: [spec] }).columns[0] as Extract<Column, { kind: 'integer' }>)
       const values = column('k') as number[]
@@ -206,7 +206,7 @@ describe('columns that read other columns', () => {
 
 describe('unique', () => {
   it('draws integer, pattern, categorical, date and time values without repeats, reproducibly', () => {
-    const input: DatasetSchemaInput = { columns: [
+    const input: GenerationSchemaInput = { columns: [
       { name: 'n', kind: 'integer', min: 1, max: 5000, unique: true },
       { name: 'code', kind: 'pattern', pattern: 'A-###', unique: true },
       { name: 'cat', kind: 'categorical', categories: Array.from({ length: 1000 }, (_, i) => ({ value: `c${i}` })), unique: true },
@@ -236,7 +236,7 @@ describe('unique', () => {
 
 describe('correlations (Gaussian copula)', () => {
   const matrix = [[1, 0.8, -0.5], [0.8, 1, -0.3], [-0.5, -0.3, 1]]
-  const input: DatasetSchemaInput = {
+  const input: GenerationSchemaInput = {
     columns: [
       { name: 'height', kind: 'float', distribution: { type: 'normal', mean: 170, sd: 10 }, decimals: 3 },
       { name: 'weight', kind: 'float', distribution: { type: 'lognormal', mu: 4.2, sigma: 0.2 }, decimals: 3 },
@@ -278,7 +278,7 @@ describe('correlations (Gaussian copula)', () => {
 })
 
 describe('conditioned correlation groups (a mixture of copulas)', () => {
-  const input: DatasetSchemaInput = {
+  const input: GenerationSchemaInput = {
     columns: [
       { name: 'kind', kind: 'categorical', categories: [{ value: 'a', weight: 2 }, { value: 'b', weight: 1 }, { value: 'c', weight: 1 }] },
       { name: 'x', kind: 'float', distribution: { type: 'normal', mean: 0, sd: 1 }, decimals: 6 },
@@ -313,7 +313,7 @@ describe('conditioned correlation groups (a mixture of copulas)', () => {
   })
 
   it('rejects overlapping slices, a group conditioned on its own column, unknown columns, and on without when', () => {
-    const groups = (correlations: unknown[]) => issuesOf({ ...input, correlations } as DatasetSchemaInput)
+    const groups = (correlations: unknown[]) => issuesOf({ ...input, correlations } as GenerationSchemaInput)
     const m = [[1, 0.5], [0.5, 1]]
     expect(groups([{ columns: ['x', 'y'], matrix: m, on: 'kind', when: 'a' }, { columns: ['x', 'y'], matrix: m, on: 'kind', when: ['b', 'a'] }])[0])
       .toEqual({ path: 'schema.correlations.1.columns.0', message: '"x" is already in correlation group 0 for the same value of its on column' })
@@ -340,7 +340,7 @@ describe('unique columns beside columns whose type is probed', () => {
 
 describe('reproducible whatever the clock or the server time zone', () => {
   it('faker relative dates count from a fixed reference date', async () => {
-    const input: DatasetSchemaInput = { columns: [{ name: 'd', kind: 'faker', method: 'date.recent' }] }
+    const input: GenerationSchemaInput = { columns: [{ name: 'd', kind: 'faker', method: 'date.recent' }] }
     const first = generate(input, 50).column('d')
     await new Promise(resolve => setTimeout(resolve, 20))
     expect(generate(input, 50).column('d')).toEqual(first)

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { datasetSchema, generateRequestSchema, templateSchema } from '#shared/schema'
+import { generationSchema, generateRequestSchema, templateSchema } from '#shared/schema'
 import { compileSchema } from '~~/engine/schema/columns'
 
 const templateDir = new URL('../../../templates/', import.meta.url)
 const templateFiles = readdirSync(templateDir).filter(f => f.endsWith('.json'))
 
 const pathsOf = (input: unknown) => {
-  const result = datasetSchema.safeParse(input)
+  const result = generationSchema.safeParse(input)
   return result.success ? [] : result.error.issues.map(i => i.path.join('.'))
 }
 
@@ -18,7 +18,7 @@ describe('templates', () => {
       expect(`${template.name}.json`).toBe(file)
       expect(() => compileSchema(template.schema)).not.toThrow()
       // What GET /templates/:name returns is accepted again as an inline schema, unchanged.
-      expect(datasetSchema.parse(template.schema)).toEqual(template.schema)
+      expect(generationSchema.parse(template.schema)).toEqual(template.schema)
     })
   }
 

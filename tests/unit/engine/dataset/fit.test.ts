@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { datasetSchema, type DatasetSchema } from '#shared/schema'
+import { generationSchema, type GenerationSchema } from '#shared/schema'
 import { ksTest, normalScores, pearson } from '~~/engine/report/stats'
 import { dateFormatter, parseDateLike } from '~~/engine/time/datetime'
 import { columnNames, FIT_ROWS, fitCsv, profileAndFit, readRows } from '~~/engine/dataset/fit'
@@ -13,11 +13,11 @@ import { vegaCsv } from '../../../support/vega'
 async function fitted(name: 'cars' | 'penguins') {
   const source = vegaCsv(name)
   const profile = await profileCsv(source.path)
-  const schema = datasetSchema.parse(await fitCsv(source.path, profile, 1))
+  const schema = generationSchema.parse(await fitCsv(source.path, profile, 1))
   return { source, profile, schema }
 }
 
-const generate = (schema: DatasetSchema, n: number, seed = 5) => generateColumns(schema, n, seed).column
+const generate = (schema: GenerationSchema, n: number, seed = 5) => generateColumns(schema, n, seed).column
 
 /** Two-sample KS critical value at alpha = 0.001: a tolerance from both sample sizes. */
 const ks2 = (n: number, m: number) => 1.949 * Math.sqrt((n + m) / (n * m))
@@ -69,7 +69,7 @@ describe('fitting a Gaussian copula to a real sample', () => {
     const a = await fitted('penguins')
     const b = await fitted('penguins')
     expect(a.schema).toEqual(b.schema)
-    expect(datasetSchema.safeParse(JSON.parse(JSON.stringify(a.schema))).success).toBe(true)
+    expect(generationSchema.safeParse(JSON.parse(JSON.stringify(a.schema))).success).toBe(true)
     expect(a.schema.correlations?.[0]?.columns).toEqual(expect.arrayContaining(['Flipper_Length_mm', 'Body_Mass_g']))
   })
 
@@ -103,7 +103,7 @@ describe('fitting a Gaussian copula to a real sample', () => {
     // 3 and 5 cylinders: 4 and 3 cars.
     expect(schema.correlations!.map(g => g.when)).toEqual([4, 8, 6, [3, 5]])
     const path = new URL('../../../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url).pathname
-    const weather = datasetSchema.parse(await fitCsv(path, await profileCsv(path), 1))
+    const weather = generationSchema.parse(await fitCsv(path, await profileCsv(path), 1))
     // The weather kind is related to precipitation only: one copula over every column.
     expect(weather.correlations!.map(g => g.on)).toEqual([undefined])
   })
@@ -129,7 +129,7 @@ describe('fitting a Gaussian copula to a real sample', () => {
       writeFileSync(path, `when,amount\n${days.map((d, i) => `"${write(Math.floor(d / 86_400_000) * 86_400_000)}",${i % 17}`).join('\n')}\n`)
       const profile = await profileCsv(path)
       expect(profile.columns[0]!.type, format).toBe('date')
-      const schema = datasetSchema.parse(await fitCsv(path, profile, 1))
+      const schema = generationSchema.parse(await fitCsv(path, profile, 1))
       expect(schema.columns[0], format).toMatchObject({ kind: 'empirical', output: 'date', format })
       const when = generate(schema, 500)('when').filter(v => v !== null) as string[]
       expect(when.length).toBe(500)

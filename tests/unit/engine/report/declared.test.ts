@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { evaluateSchemaJob } from '~~/engine/report/declared'
 import { generateToFile } from '~~/engine/run/generate'
 import { WorkerPool } from '~~/engine/run/pool'
-import { datasetSchema, schemaJobMetricsSchema } from '#shared/schema'
+import { generationSchema, schemaJobMetricsSchema } from '#shared/schema'
 import { fitCsv } from '~~/engine/dataset/fit'
 import { profileCsv } from '~~/engine/dataset/profile'
 import { schemaOf } from '../../../support/schemas'
@@ -65,7 +65,7 @@ describe('the correlations of the report', () => {
   it('reports the correlations of fitted models: dates read back in their format, conditioned groups within their slice', async () => {
     const weather = new URL('../../../../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url).pathname
     for (const path of [weather, vegaCsv('penguins').path]) {
-      const schema = datasetSchema.parse(await fitCsv(path, await profileCsv(path), 1))
+      const schema = generationSchema.parse(await fitCsv(path, await profileCsv(path), 1))
       const summary = await generateToFile({ schema, rows: 20_000, format: 'csv', seed: 3, sampleSize: 10_000, previewRows: 0 }, {
         pool, path: join(mkdtempSync(join(tmpdir(), 'sdaas-eval-')), 'out.csv'),
       })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
 import { describe, expect, it } from 'vitest'
-import { datasetSchema, type CellValue } from '#shared/schema'
+import { generationSchema, type CellValue } from '#shared/schema'
 import { compileSchema } from '~~/engine/schema/columns'
 import { fitCsv } from '~~/engine/dataset/fit'
 import { NULL_TOKENS, profileCsv } from '~~/engine/dataset/profile'
@@ -18,7 +18,7 @@ import { vegaCsv } from '../../../support/vega'
 async function score(name: 'cars' | 'penguins', seed = 1) {
   const source = vegaCsv(name)
   const profile = await profileCsv(source.path)
-  const schema = datasetSchema.parse(await fitCsv(source.path, profile, seed))
+  const schema = generationSchema.parse(await fitCsv(source.path, profile, seed))
   const n = profile.rows
   const compiled = compileSchema(schema, { rows: n, seed })
   const rng = new RowRandom(seed)
@@ -159,7 +159,7 @@ describe('quality of look-alike rows (SDMetrics QualityReport formulas)', () => 
     const path = join(tempDataDir('sdaas-continuous-'), 'real.csv')
     writeFileSync(path, stringify([['group', 'x', 'y', 'z'], ...Array.from({ length: n }, (_, i) => ['group', 'x', 'y', 'z'].map(c => source.column(c)[i]))]))
     const profile = await profileCsv(path)
-    const schema = datasetSchema.parse(await fitCsv(path, profile, 1))
+    const schema = generationSchema.parse(await fitCsv(path, profile, 1))
     expect(schema.correlations![0]!.on).toBe('group')
     const generated = generateColumns(schema, n, 1)
     const report = await fittedQuality(path, profile, Array.from({ length: n }, (_, i) => schema.columns.map(c => generated.column(c.name)[i]!)), 1)
@@ -177,7 +177,7 @@ describe('quality of look-alike rows (SDMetrics QualityReport formulas)', () => 
       const path = join(dir, `${name}-train.csv`)
       writeFileSync(path, stringify([header, ...half(true).map(r => header.map(h => r[h] ?? ''))]))
       const profile = await profileCsv(path)
-      const schema = datasetSchema.parse(await fitCsv(path, profile, 1))
+      const schema = generationSchema.parse(await fitCsv(path, profile, 1))
       const generated = generateColumns(schema, 2000, 1)
       const sample = Array.from({ length: 2000 }, (_, i) => schema.columns.map(c => generated.column(c.name)[i]!))
       const model = (await fittedQuality(path, profile, sample, 1)).privacy!

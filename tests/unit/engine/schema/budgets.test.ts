@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { Faker } from '@faker-js/faker'
-import { datasetSchema, templateSchema, type CellValue, type DatasetSchemaInput } from '#shared/schema'
+import { generationSchema, templateSchema, type CellValue, type GenerationSchemaInput } from '#shared/schema'
 import { fakerArgIssues, MAX_FAKER_PATTERN_CHARS, MAX_FAKER_SIZE_ARG } from '#shared/faker-budget'
 import { compileSchema, FAKER_REFERENCE_DATE, MAX_CELL_CHARS, MAX_ROW_CHARS, SchemaError } from '~~/engine/schema/columns'
 import { checkSchema } from '~~/engine/run/check'
@@ -11,24 +11,24 @@ import { fastFakerMethods } from '~~/engine/schema/fast-faker'
 import { RowRandom } from '~~/engine/schema/random'
 import { schemaOf } from '../../../support/schemas'
 
-type ColumnInput = DatasetSchemaInput['columns'][number]
+type ColumnInput = GenerationSchemaInput['columns'][number]
 type FakerArgs = NonNullable<Extract<ColumnInput, { kind: 'faker' }>['args']>
 
 /** The zod issues of a one-column schema, as `path: message`. */
 function zodIssues(column: ColumnInput): { path: string; message: string }[] {
-  const result = datasetSchema.safeParse({ columns: [column] })
+  const result = generationSchema.safeParse({ columns: [column] })
   return result.success ? [] : result.error.issues.map(i => ({ path: i.path.join('.'), message: i.message }))
 }
 
 /** The issues the submit-time check reports (zod first, as the route does). */
-async function submitIssues(input: DatasetSchemaInput, rows = 10, format: 'csv' | 'json' = 'csv'): Promise<string[]> {
-  const parsed = datasetSchema.safeParse(input)
+async function submitIssues(input: GenerationSchemaInput, rows = 10, format: 'csv' | 'json' = 'csv'): Promise<string[]> {
+  const parsed = generationSchema.safeParse(input)
   if (!parsed.success) return parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`)
   return (await checkSchema(parsed.data, rows, 1, format)).map(i => `${i.path.join('.')}: ${i.message}`)
 }
 
 /** Values of `row` rows of a schema's columns, or the error generating them threw. */
-function generate(input: DatasetSchemaInput, rows: number): CellValue[][] {
+function generate(input: GenerationSchemaInput, rows: number): CellValue[][] {
   const schema = schemaOf(input)
   const compiled = compileSchema(schema, { rows, seed: 3 })
   const rng = new RowRandom(3)
@@ -167,7 +167,7 @@ describe('faker calls: a budget that argument shape cannot bypass', () => {
 })
 
 describe('only faker\'s own methods and the template filters can be called', () => {
-  const compileIssues = (input: DatasetSchemaInput): string[] => {
+  const compileIssues = (input: GenerationSchemaInput): string[] => {
     try {
       compileSchema(schemaOf(input))
       return []
@@ -196,7 +196,7 @@ describe('only faker\'s own methods and the template filters can be called', () 
 
 describe('cells and rows: bounded by construction', () => {
   /** The issue's case: a hidden pattern in a hidden template ~200 times, that one in another ~170 times. */
-  const nested = (times: number): DatasetSchemaInput => ({
+  const nested = (times: number): GenerationSchemaInput => ({
     columns: [
       { name: 'p', kind: 'pattern', pattern: '#'.repeat(200), hidden: true },
       { name: 'a', kind: 'template', template: '{{p}}'.repeat(200), hidden: true },
@@ -224,7 +224,7 @@ describe('cells and rows: bounded by construction', () => {
   })
 
   it('counts filters at their worst growth (upper of "ﬃ" is "FFI")', async () => {
-    const input = (times: number): DatasetSchemaInput => ({
+    const input = (times: number): GenerationSchemaInput => ({
       columns: [
         { name: 'c', kind: 'categorical', categories: [{ value: 'ﬃ'.repeat(200) }], hidden: true },
         { name: 'a', kind: 'template', template: '{{c|upper}}'.repeat(60), hidden: true },
@@ -240,7 +240,7 @@ describe('cells and rows: bounded by construction', () => {
   for (const format of ['csv', 'json'] as const) {
     it(`${format}: a template of values no static bound holds fails on the cap, naming the column`, async () => {
       // Eleven 10,000-letter faker values: 110,000 characters, known only once they are made.
-      const input: DatasetSchemaInput = { columns: [{ name: 'f', kind: 'faker', method: 'string.alpha', args: [{ length: 10_000 }], hidden: true }, { name: 't', kind: 'template', template: '{{f}}'.repeat(11) }] }
+      const input: GenerationSchemaInput = { columns: [{ name: 'f', kind: 'faker', method: 'string.alpha', args: [{ length: 10_000 }], hidden: true }, { name: 't', kind: 'template', template: '{{f}}'.repeat(11) }] }
       expect(await submitIssues(input, 10, format)).toEqual([expect.stringMatching(/^schema\.columns\.1\.template: a value of 1[01]\d{4} characters is longer than the 100000 a cell may hold/)])
       input.columns[1] = { name: 't', kind: 'template', template: '{{f}}'.repeat(10) }
       expect(await submitIssues(input, 10, format)).toEqual([])

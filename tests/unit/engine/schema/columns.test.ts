@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import jStat from 'jstat'
-import type { CellValue, Column, DatasetSchemaInput } from '#shared/schema'
+import type { CellValue, Column, GenerationSchemaInput } from '#shared/schema'
 import { compileSchema, SchemaError } from '~~/engine/schema/columns'
 import { numericLaw } from '~~/engine/schema/laws'
 import { normalCdf, normalQuantile } from '~~/engine/schema/distributions'
@@ -17,7 +17,7 @@ const ksCritical = (n: number) => 1.949 / Math.sqrt(n)
 /** Allowed gap of a proportion estimated from n draws: 5 standard errors. */
 const proportionTolerance = (p: number, n: number) => 5 * Math.sqrt((p * (1 - p)) / n)
 
-function sampleColumn(column: DatasetSchemaInput['columns'][number], n = N, seed = SEED): { values: CellValue[]; column: Column } {
+function sampleColumn(column: GenerationSchemaInput['columns'][number], n = N, seed = SEED): { values: CellValue[]; column: Column } {
   const schema = schemaOf({ columns: [column] })
   const compiled = compileSchema(schema)
   const rng = new RowRandom(seed)

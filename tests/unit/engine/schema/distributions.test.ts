@@ -1,12 +1,12 @@
 import jStat from 'jstat'
 import { describe, expect, it } from 'vitest'
-import { datasetSchema, type CellValue, type DatasetSchemaInput } from '#shared/schema'
+import { generationSchema, type CellValue, type GenerationSchemaInput } from '#shared/schema'
 import { compileSchema, SchemaError } from '~~/engine/schema/columns'
 import { lawOf } from '~~/engine/schema/distributions'
 import { ksTest } from '~~/engine/report/stats'
 import { generateColumns, schemaOf } from '../../../support/schemas'
 
-type ColumnInput = DatasetSchemaInput['columns'][number]
+type ColumnInput = GenerationSchemaInput['columns'][number]
 
 const SEED = 20_240_518
 const N = 20_000
@@ -47,7 +47,7 @@ function expectMoments(values: number[], law: { mean: number; variance: number; 
 
 /** The issues a schema gets, from zod and then from the engine's compile, as `path: message` (paths as the API gives them). */
 function issuesOf(columns: ColumnInput[]): string[] {
-  const parsed = datasetSchema.safeParse({ columns })
+  const parsed = generationSchema.safeParse({ columns })
   if (!parsed.success) return parsed.error.issues.map(i => `schema.${i.path.join('.')}: ${i.message}`)
   try {
     compileSchema(parsed.data, { rows: 100, seed: 1 })
