@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { instantMs } from './time.ts'
 import { fakerArgIssues } from './faker-budget.ts'
+import { formatSchema } from './formats.ts'
 
 /** Largest seed accepted: any non-negative safe integer, so seeds from other tools fit. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER
@@ -299,7 +300,7 @@ export const templateSchema = z.strictObject({
   schema: datasetSchema,
 })
 
-export const formatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet', 'sql'])
+export { formatSchema }
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'error', 'canceled'])
 
 /** The column types inferred from a real sample (see engine/dataset/profile.ts). */
