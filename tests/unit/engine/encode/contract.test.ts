@@ -21,7 +21,7 @@ import type { CellValue, DatasetSchema } from '#shared/schema'
 import type { OutputType } from '~~/engine/schema/cells'
 import { compileSchema } from '~~/engine/schema/columns'
 import { RowRandom } from '~~/engine/schema/random'
-import { createChunkGenerator, type GenerationSpec } from '~~/engine/run/chunk'
+import { createChunkGenerator, prepare, type GenerationSpec } from '~~/engine/run/chunk'
 import { generateToFile } from '~~/engine/run/generate'
 import { WorkerPool } from '~~/engine/run/pool'
 import { everyKind, schemaOf } from '../../../support/schemas'
@@ -211,6 +211,21 @@ for (const format of FORMAT_IDS) {
         const rows = await expectReadsBack(format, file, run)
         expect(rows.flat().every(value => value === null)).toBe(true)
       }
+    })
+
+    it(`is what shared/formats.ts declares: ${FORMATS[format].chunksConcatenate ? 'header, chunks one after the other, footer' : 'chunks that do not simply concatenate'}; fixed chunk rows as declared`, async () => {
+      const run = spec(roundTrip, format, 1200)
+      const { format: file } = prepare(run)
+      expect(file.fixedChunkRows).toBe(FORMATS[format].fixedChunkRows)
+      if (!FORMATS[format].chunksConcatenate) {
+        expect(file.separator.length > 0 || file.fixedChunkRows !== undefined).toBe(true)
+        return
+      }
+      const generate = createChunkGenerator(run)
+      const { file: written } = await write(run, single)
+      const joined = Buffer.concat([file.header, generate(0, 500).bytes, file.separator, generate(500, 700).bytes, file.footer([])])
+      expect(file.separator).toHaveLength(0)
+      expect(joined.equals(written)).toBe(true)
     })
 
     it('writes a chunk into an earlier chunk\'s buffer (full of old bytes) as into a fresh buffer', () => {
