@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createChunkGenerator } from '../engine/run/chunk.ts'
-import { PARQUET_ROW_GROUP_ROWS } from '../engine/encode/formats.ts'
+import { PARQUET_ROW_GROUP_ROWS } from '../shared/formats.ts'
 import { DEFAULT_CHUNK_ROWS } from '../engine/run/generate.ts'
 import { loadLocale } from '../engine/schema/locales.ts'
 import { generationSchema, formatSchema } from '../shared/schema.ts'

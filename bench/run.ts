@@ -28,7 +28,7 @@ import { generationSchema, type CellValue, type GenerationSchema } from '../shar
 import { compileSchema } from '../engine/schema/columns.ts'
 import { profileAndFit } from '../engine/dataset/fit.ts'
 import { loadLocale } from '../engine/schema/locales.ts'
-import { csvField } from '../engine/encode/formats.ts'
+import { csvField } from '../engine/encode/csv.ts'
 import { fittedQuality, QualityRows } from '../engine/report/fidelity.ts'
 import { evaluateSchemaJob } from '../engine/report/declared.ts'
 import { generateToFile } from '../engine/run/generate.ts'

@@ -71,3 +71,11 @@ export function chunkCapacity(wanted: number): number {
   if (wanted > MAX_CHUNK_BYTES) throw new Error(`a chunk of rows passed ${MAX_CHUNK_BYTES} bytes: its values are much wider than the schema's first rows`)
   return wanted
 }
+
+const encoder = new TextEncoder()
+
+/** A text's UTF-8 bytes, through TextEncoder (framing, list entries: made once, not per row). */
+export const bytesOf = (text: string): Uint8Array => encoder.encode(text)
+
+/** No bytes: an empty separator, footer or chunk. */
+export const EMPTY = new Uint8Array(0)

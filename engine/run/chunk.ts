@@ -3,7 +3,9 @@
  * row range give the same result in any thread, which is what makes the output deterministic.
  */
 import type { CellValue, GenerationSchema, Format } from '../../shared/schema.ts'
-import { compileCached, type CompiledSchema, type ValueTable } from '../schema/columns.ts'
+import { FORMATS } from '../../shared/formats.ts'
+import type { OutputColumn, ValueTable } from '../schema/cells.ts'
+import { compileCached, type CompiledSchema } from '../schema/columns.ts'
 import { fileFormat, type ChunkEncoder, type FileFormat } from '../encode/formats.ts'
 import type { RowGroupMeta } from '../encode/parquet.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'
@@ -174,45 +176,53 @@ export function appendPreview(preview: CellValue[][], rows: CellValue[][], used:
 /** Kinds whose values are never null: their cells are null only by the column's null rate. */
 const NEVER_NULL = new Set<GenerationSchema['columns'][number]['kind']>(['sequence', 'uuid', 'pattern', 'integer', 'float', 'boolean', 'categorical', 'datetime', 'date', 'time', 'template', 'empirical'])
 
-/** Formats whose encoders take ISO 8601 UTC instants as epoch ms: their cells skip making the text. */
-const DEFERS_INSTANTS = new Set<Format>(['csv', 'parquet'])
-
 /**
  * The compiled schema for a run: the compile of an earlier run of the same schema and format when
  * there is one (compileCached; the format decides which modes createChunkGenerator switches on).
  */
 export function compiledFor(spec: Pick<GenerationSpec, 'schema' | 'rows' | 'seed' | 'format'>): CompiledSchema {
-  const variant = spec.format === 'csv' ? 'deferred instants and texts' : DEFERS_INSTANTS.has(spec.format) ? 'deferred instants' : 'plain'
+  const { defersInstants, defersTexts } = FORMATS[spec.format]
+  const variant = defersTexts ? 'deferred instants and texts' : defersInstants ? 'deferred instants' : 'plain'
   return compileCached(spec.schema, { rows: spec.rows, seed: spec.seed }, variant)
 }
 
 /**
- * The compiled schema and file format of a spec: what a worker keeps for a run (engine/run/worker.ts),
- * for its chunks and for the framing and footer the writer asks it for.
+ * The output columns of a compiled schema, in output order, as the encoders of `format` take them:
+ * `instant` only where the format defers instants (its cells then hold epoch ms).
  */
-export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; format: FileFormat } {
+export function outputColumns(compiled: CompiledSchema, format: Format): OutputColumn[] {
+  const { defersInstants } = FORMATS[format]
+  return compiled.outputIndex.map((index, k) => ({
+    name: compiled.names[k]!, type: compiled.types[k]!, index,
+    table: compiled.tables[index], pieces: compiled.pieces[index], instant: defersInstants ? compiled.deferrable[index] : undefined,
+  }))
+}
+
+/**
+ * The compiled schema, its output columns and the file format of a spec: what a worker keeps for a run
+ * (engine/run/worker.ts), for its chunks and for the framing and footer the writer asks it for.
+ */
+export function prepare(spec: GenerationSpec): { compiled: CompiledSchema; columns: OutputColumn[]; format: FileFormat } {
   const compiled = compiledFor(spec)
-  const format = fileFormat(spec.format, compiled.names, compiled.types, compiled.outputIndex, {
-    rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table, tables: compiled.tables, pieces: compiled.pieces,
-    instants: DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable : undefined,
-  })
-  return { compiled, format }
+  const columns = outputColumns(compiled, spec.format)
+  const format = fileFormat(spec.format, columns, { rows: spec.rows, escapeFormulas: spec.escapeFormulas, table: spec.table })
+  return { compiled, columns, format }
 }
 
 /**
  * The most rows a chunk of this run may hold: CHUNK_TARGET_CHARS over twice the widest of the first
  * rows of a fixed seed (so a schema has one chunk size, whatever the run's seed), at most `limit`.
  */
-export function rowsPerChunk(spec: GenerationSpec, { compiled }: ReturnType<typeof prepare>, limit: number): number {
+export function rowsPerChunk(spec: GenerationSpec, { compiled, columns }: ReturnType<typeof prepare>, limit: number): number {
   const rng = new RowRandom(0)
   const cells = new Array<CellValue>(spec.schema.columns.length)
   let widest = 0
   for (let row = 0; row < Math.min(WIDTH_PROBE_ROWS, spec.rows); row++) {
     compiled.fillRow(rng, row, cells)
     let chars = 0
-    for (const i of compiled.outputIndex) {
+    for (const { index, pieces } of columns) {
       // A deferred text's cell is undefined; its pieces hold it.
-      const value = cells[i] === undefined ? compiled.pieces[i]?.parts().join('') : cells[i]
+      const value = cells[index] === undefined ? pieces?.parts().join('') : cells[index]
       chars += CELL_CHARS + (typeof value === 'string' ? value.length : 0)
     }
     widest = Math.max(widest, chars)
@@ -235,10 +245,10 @@ export function createChunkGenerator(spec: GenerationSpec, prepared = prepare(sp
   const nullable = Int32Array.from(columns.flatMap((column, i) => (column.null_rate > 0 || !NEVER_NULL.has(column.kind) ? [i] : [])))
   const { outputIndex } = compiled
   // Cells of deferred instants hold epoch ms: made into text for the rows that leave the chunk as values.
-  const deferred = DEFERS_INSTANTS.has(spec.format) ? compiled.deferrable.flatMap((text, i) => (text ? [{ i, text }] : [])) : []
+  const deferred = FORMATS[spec.format].defersInstants ? compiled.deferrable.flatMap((text, i) => (text ? [{ i, text }] : [])) : []
   if (deferred.length) compiled.deferInstants()
   // CSV writes templates from their pieces: cells of deferred texts are undefined, joined where needed.
-  const texts = spec.format === 'csv' ? compiled.deferrableTexts.flatMap((on, i) => (on ? [{ i, source: compiled.pieces[i]! }] : [])) : []
+  const texts = FORMATS[spec.format].defersTexts ? compiled.deferrableTexts.flatMap((on, i) => (on ? [{ i, source: compiled.pieces[i]! }] : [])) : []
   if (texts.length) compiled.deferTexts()
   const values = (cells: CellValue[]) => {
     const copy = cells.slice()

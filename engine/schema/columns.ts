@@ -10,7 +10,8 @@ import { DAY_MS, dateFormatter, datetimeFormatter, isoString, isValidDatetimeFor
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from './laws.ts'
 import { loadedLocale } from './locales.ts'
 import { compileExpression, ExpressionError } from './expression.ts'
-import { fastFakerMethods, ValueTable, type FastMethod, type PartsSource } from './fast-faker.ts'
+import { fastFakerMethods, type FastMethod } from './fast-faker.ts'
+import { ValueTable, type OutputType, type PartsSource } from './cells.ts'
 import { createPermutation, type Permutation } from './permutation.ts'
 import { fakeTokenText, fakerArgIssues, MAX_FAKE_DEPTH, parseFakeToken } from '../../shared/faker-budget.ts'
 import { RowRandom, seedWords } from './random.ts'
@@ -37,9 +38,6 @@ export interface RowState {
 
 /** Draws one value for the current row. */
 export type Sampler = (state: RowState) => CellValue
-
-/** The type a column's values have in typed formats (Parquet, SQL). */
-export type OutputType = 'integer' | 'number' | 'string' | 'boolean' | 'timestamp' | 'date'
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
@@ -428,8 +426,6 @@ interface DeferredInstant {
   /** From now on the sampler returns epoch ms instead of text. */
   defer(): void
 }
-
-export { ValueTable }
 
 function valueSpace(spec: ValueSpec): number | undefined {
   switch (spec.kind) {

@@ -7,34 +7,10 @@
  * have the shape the algorithm expects; anything else goes through faker itself.
  */
 import type { Faker } from '@faker-js/faker'
-import type { CellValue } from '../../shared/schema.ts'
 import type { RowRandom } from './random.ts'
+import { ValueTable, type PartsSource } from './cells.ts'
 
 type Pick = () => string
-
-/**
- * The fixed list a sampler's values are entries of (a column's categories, a faker name list): after
- * a draw, `code` is the index in `values` of the value it returned, or -1 when that value was built
- * otherwise (a double-barrelled name). Lets callers precompute per-entry work (filters, encodings)
- * instead of repeating it per value. A class with a field rather than a function per list, so that
- * reading it is a load the same code does for every list.
- */
-export class ValueTable<T extends CellValue = CellValue> {
-  code = -1
-  readonly values: readonly T[]
-  constructor(values: readonly T[]) {
-    this.values = values
-  }
-}
-
-/**
- * The pieces the last value of a method was concatenated from (their concatenation is `text()`), so
- * encoders can write the pieces (flat strings) instead of flattening the concatenation.
- */
-export interface PartsSource {
-  text(): string
-  parts(): readonly string[]
-}
 
 /** `maxChars`: the longest value the method can return, when its lists bound it (the engine's width checks). */
 export type FastMethod = Pick & { table?: ValueTable<string>; pieces?: PartsSource; maxChars?: number }

@@ -14,7 +14,7 @@ import {
   jobSchema, jobsQuerySchema, jobStatusSchema, jsonValueSchema, previewQuerySchema, previewSchema, schemaJobMetricsSchema, templateListSchema,
   loginRequestSchema, templateParamsSchema, templateSchema, templateSummarySchema, valueSpecSchema,
 } from '#shared/schema'
-import { FORMATS } from '~~/engine/encode/formats'
+import { FORMAT_IDS, FORMATS, GZIP_CONTENT_TYPE } from '#shared/formats'
 import { version } from '~~/package.json'
 
 type JsonSchema = Record<string, unknown>
@@ -65,7 +65,7 @@ const NAMED: [string, z.ZodType, string?][] = [
   ['Distribution', distributionSchema],
   ['JsonValue', jsonValueSchema, 'Any JSON value.'],
   ['Correlation', correlationSchema],
-  ['Format', formatSchema],
+  ['Format', formatSchema, `The output format: ${FORMAT_IDS.map(format => `\`${format}\` (${FORMATS[format].label}: ${FORMATS[format].description})`).join(', ')}.`],
   ['JobStatus', jobStatusSchema],
   ['Job', jobSchema],
   ['JobList', jobListSchema],
@@ -156,8 +156,11 @@ const json = (schema: z.ZodType, description: string, headers?: Record<string, s
 const noContent = (description: string): ResponseDoc => ({ description })
 
 const downloadContent = Object.fromEntries([
-  ...Object.entries(FORMATS).map(([format, info]) => [info.contentType.split(';')[0]!, format === 'parquet' ? {} : { schema: { type: 'string', description: `format \`${format}\`` } }]),
-  ['application/gzip', {}],
+  ...FORMAT_IDS.map((format) => {
+    const { contentType, label, description, text } = FORMATS[format]
+    return [contentType.split(';')[0]!, text ? { schema: { type: 'string', description: `format \`${format}\` (${label}: ${description})` } } : {}]
+  }),
+  [GZIP_CONTENT_TYPE, {}],
 ])
 
 /** Every route, one entry each (a new route is one more line here). */

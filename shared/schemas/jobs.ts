@@ -3,11 +3,13 @@ import { z } from 'zod'
 import { generationSchema, type GenerationSchema } from './language.ts'
 import { inferredTypeSchema } from './datasets.ts'
 import { templateNameSchema } from './templates.ts'
+import { formatSchema } from '../formats.ts'
+
+export { formatSchema }
 
 /** Largest seed accepted: any non-negative safe integer, so seeds from other tools fit. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER
 
-export const formatSchema = z.enum(['csv', 'json', 'ndjson', 'parquet', 'sql'])
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'error', 'canceled'])
 export type Format = z.infer<typeof formatSchema>
 export type JobStatus = z.infer<typeof jobStatusSchema>

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '#shared/schema'
-import { ValueTable, type PartsSource } from '~~/engine/schema/fast-faker'
+import { ValueTable, type PartsSource } from '~~/engine/schema/cells'
 import { isoString } from '~~/engine/time/datetime'
-import { csvField, fileFormat } from '~~/engine/encode/formats'
+import { csvField } from '~~/engine/encode/csv'
+import { fileFormat } from '~~/engine/encode/formats'
 import { RowRandom } from '~~/engine/schema/random'
 import { createChunkGenerator } from '~~/engine/run/chunk'
-import { encodeRowGroup, type ParquetColumn } from '~~/engine/encode/parquet'
-import { everyKind, schemaOf } from '../../../support/schemas'
-
-/** Characters that exercise every branch of the CSV byte writer. */
-const PIECES = ['a', 'Z', '9', ' ', ',', '"', '\n', '\r', '=', '+', '-', '@', '\t', 'é', 'ß', '€', '中', '😀', '\uD800', '\uDC00', '\uDBFF', '.5', '1e3']
-
-function randomText(rng: RowRandom): string {
-  const length = rng.int(0, 6)
-  let text = ''
-  for (let i = 0; i < length; i++) text += PIECES[rng.int(0, PIECES.length - 1)]
-  return text
-}
+import { schemaOf } from '../../../support/schemas'
+import { columnsOf, PIECES, randomText } from '../../../support/cells'
 
 const NUMBERS = [0, -0, 1, -1, 7, 42, 2 ** 31, -(2 ** 31) - 5, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, -1e21, 0.1, -0.5, 12.34, 1234.5678, 0.0001, 1e-7, -3.14159, 1 / 3, 99999999.99, 5e-324, Number.MAX_VALUE]
 
@@ -38,8 +29,8 @@ function expectedCsv(rows: CellValue[][], escapeFormulas: boolean): Uint8Array {
 
 function encodeChunk(rows: CellValue[][], options: { escapeFormulas: boolean; tables?: (ValueTable | undefined)[]; instants?: (((ms: number) => string) | undefined)[]; before?: (row: number) => void }): Uint8Array {
   const width = rows[0]!.length
-  const names = Array.from({ length: width }, (_, i) => `c${i}`)
-  const format = fileFormat('csv', names, names.map(() => 'string'), names.map((_, i) => i), { rows: rows.length, ...options })
+  const columns = columnsOf(Array.from({ length: width }, () => 'string'), i => ({ table: options.tables?.[i], instant: options.instants?.[i] }))
+  const format = fileFormat('csv', columns, { rows: rows.length, escapeFormulas: options.escapeFormulas })
   const chunk = format.newChunk()
   rows.forEach((cells, row) => {
     options.before?.(row)
@@ -134,7 +125,7 @@ describe('CSV of concatenated values', () => {
       sources.push({ text: whole, parts: pieces })
     }
     for (const escapeFormulas of [false, true]) {
-      const format = fileFormat('csv', ['a', 'b'], ['string', 'integer'], [0, 1], { rows: rows.length, escapeFormulas, pieces: [source, undefined] })
+      const format = fileFormat('csv', columnsOf(['string', 'integer'], i => (i === 0 ? { pieces: source } : {}), ['a', 'b']), { rows: rows.length, escapeFormulas })
       const chunk = format.newChunk()
       rows.forEach((cells, row) => {
         ;({ text, parts } = sources[row]!)
@@ -142,62 +133,6 @@ describe('CSV of concatenated values', () => {
       })
       expect(Buffer.from(chunk.finish().bytes).equals(Buffer.from(expectedCsv(rows, escapeFormulas))), `escapeFormulas ${escapeFormulas}`).toBe(true)
     }
-  })
-})
-
-describe('chunks with deferred instants', () => {
-  it('CSV and Parquet chunks leave ISO UTC instants as numbers only inside the encoder: samples, previews and counts match a JSON chunk\'s', () => {
-    const schema = schemaOf({ columns: [
-      { name: 'seen', kind: 'datetime', start: '1999-01-01T00:00:00Z', end: '2030-12-31T23:59:59Z' },
-      { name: 'read', kind: 'datetime', start: '2020-01-01T00:00:00Z', end: '2020-12-31T23:59:59Z', null_rate: 0.2 },
-      { name: 'label', kind: 'template', template: 'at {{read}}' },
-      { name: 'local', kind: 'datetime', start: '2020-01-01T00:00:00Z', end: '2020-12-31T23:59:59Z', timezone: 'Europe/Paris' },
-    ] })
-    const spec = { schema, rows: 3000, seed: 4, sampleSize: 3000, previewRows: 50 }
-    const json = createChunkGenerator({ ...spec, format: 'json' })(0, 3000)
-    for (const sample of json.sample) {
-      expect(sample.cells[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-      if (sample.cells[1] !== null) expect(sample.cells[2]).toBe(`at ${sample.cells[1]}`)
-    }
-    for (const format of ['csv', 'parquet'] as const) {
-      const chunk = createChunkGenerator({ ...spec, format })(0, 3000)
-      expect(chunk.sample, format).toEqual(json.sample)
-      expect(chunk.preview, format).toEqual(json.preview)
-      expect(chunk.nulls, format).toEqual(json.nulls)
-    }
-    // The CSV holds the same text as the JSON.
-    const csv = new TextDecoder().decode(createChunkGenerator({ ...spec, format: 'csv' })(0, 3000).bytes).trimEnd().split('\n')
-    const objects = JSON.parse(`[${new TextDecoder().decode(json.bytes)}]`) as Record<string, string | null>[]
-    csv.forEach((line, i) => expect(line).toBe(Object.values(objects[i]!).map(v => (v === null ? '' : v)).join(',')))
-  })
-})
-
-describe('Parquet chunk encoder', () => {
-  it('encodes string columns value by value, list entries from their pre-encoded bytes, exactly as encodeRowGroup does from the values', () => {
-    const values = ['plain', 'Zoë', '中文', '😀', 12.5, true, '']
-    const table = new ValueTable(values)
-    const rng = new RowRandom(8)
-    rng.setRow(0)
-    const rows: CellValue[][] = []
-    const codes: number[] = []
-    for (let row = 0; row < 3000; row++) {
-      const k = rng.int(0, values.length - 1)
-      const stale = rng.next() < 0.2
-      const listed = rng.next() < 0.1 ? null : stale ? randomText(rng) : values[k]!
-      rows.push([listed, rng.next() < 0.3 ? null : randomText(rng), rng.int(0, 100)])
-      codes.push(stale && rng.next() < 0.5 ? -1 : k)
-    }
-    const format = fileFormat('parquet', ['listed', 'text', 'n'], ['string', 'string', 'integer'], [0, 1, 2], { rows: rows.length, tables: [table, undefined, undefined] })
-    const chunk = format.newChunk()
-    rows.forEach((cells, row) => {
-      table.code = codes[row]!
-      chunk.add(cells, row)
-    })
-    const { bytes } = chunk.finish()
-    // The reference: whole columns, non-text values of a string column as their text.
-    const columns: ParquetColumn[] = [{ name: 'listed', type: 'STRING', nullable: true }, { name: 'text', type: 'STRING', nullable: true }, { name: 'n', type: 'INT64', nullable: true }]
-    const reference = encodeRowGroup(columns, [0, 1, 2].map(c => rows.map(r => (c === 0 && r[c] !== null && typeof r[c] !== 'string' ? String(r[c]) : r[c]!))))
-    expect(Buffer.from(bytes).equals(Buffer.from(reference.bytes))).toBe(true)
   })
 })
 
@@ -220,19 +155,6 @@ describe('chunks with deferred texts', () => {
       expect(csv.preview).toEqual(json.preview)
       const objects = JSON.parse(`[${new TextDecoder().decode(json.bytes)}]`) as Record<string, CellValue>[]
       expect(Buffer.from(csv.bytes).equals(Buffer.from(expectedCsv(objects.map(o => Object.values(o)), escapeFormulas)))).toBe(true)
-    })
-  }
-})
-
-describe('recycled chunk buffers', () => {
-  for (const format of ['csv', 'json', 'ndjson', 'sql', 'parquet'] as const) {
-    it(`${format}: a chunk written into an earlier chunk's buffer (full of old bytes) is the same as one written into a fresh buffer`, () => {
-      const spec = { schema: everyKind, rows: 3000, format, seed: 3, sampleSize: 100, previewRows: 5 }
-      const fresh = createChunkGenerator(spec)(0, 3000).bytes
-      const recycled = new Uint8Array(8 << 20).fill(0x5a).buffer
-      const again = createChunkGenerator(spec)(0, 3000, recycled)
-      expect(again.bytes.buffer, 'written into the recycled buffer').toBe(recycled)
-      expect(Buffer.from(again.bytes).equals(Buffer.from(fresh))).toBe(true)
     })
   }
 })
