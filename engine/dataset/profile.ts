@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { parse } from 'csv-parse'
 import { MAX_CATEGORY_LENGTH, MAX_COLUMNS } from '../../shared/schema.ts'
-import { parseDateLike } from '../time/datetime.ts'
+import { parseDateLike } from '../time/iso.ts'
 
 /** What a column of a real sample holds. */
 export type InferredType = 'id' | 'integer' | 'number' | 'boolean' | 'categorical' | 'date' | 'datetime' | 'email' | 'name' | 'phone' | 'address' | 'text'
