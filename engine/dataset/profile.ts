@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { parse } from 'csv-parse'
 import { MAX_CATEGORY_LENGTH, MAX_COLUMNS, type ColumnProfile, type InferredType } from '../../shared/schema.ts'
-import { parseDateLike } from '../time/datetime.ts'
+import { parseDateLike } from '../time/iso.ts'
 
 export interface DatasetProfile {
   rows: number

@@ -3,7 +3,7 @@
  * bytes of a row depend only on its cells, so chunks concatenate.
  */
 import type { CellValue, OutputColumn, PartsSource, ValueTable } from '../schema/cells.ts'
-import { civilDay, DAY_MS } from '../time/datetime.ts'
+import { civilDay, DAY_MS } from '../time/calendar.ts'
 import type { ChunkEncoder, FileFormat, FormatOptions } from './encoder.ts'
 import { exactDecimals, numberText, POW10 } from './numbers.ts'
 import { bytesOf, chunkCapacity, CSV_QUOTED, CSV_UNQUOTED, EMPTY, writeUtf8 } from './utf8.ts'

@@ -7,7 +7,8 @@
 import { PARQUET_ROW_GROUP_ROWS } from '../../shared/formats.ts'
 import type { CellValue, OutputColumn, OutputType } from '../schema/cells.ts'
 import type { FileFormat } from './encoder.ts'
-import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, StringColumnBuilder, parseDate, parseTimestamp, type ParquetColumn, type ParquetType } from './parquet.ts'
+import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, StringColumnBuilder, type ParquetColumn, type ParquetType } from './parquet.ts'
+import { parseDate, parseTimestamp } from '../time/iso.ts'
 import { bytesOf, EMPTY } from './utf8.ts'
 
 export { PARQUET_ROW_GROUP_ROWS }

@@ -23,6 +23,7 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import { chunkCapacity, PLAIN, writeUtf8 } from './utf8.ts'
+import { parseDate, parseTimestamp } from '../time/iso.ts'
 
 export type ParquetType = 'BOOLEAN' | 'INT64' | 'DOUBLE' | 'STRING' | 'TIMESTAMP_MILLIS' | 'DATE'
 
@@ -76,7 +77,6 @@ const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1 } }
 /** Target bytes of (uncompressed) values per data page. */
 const PAGE_BYTES = 1 << 20
 
-const DAY_MS = 86_400_000
 const TWO_32 = 4_294_967_296
 
 type SchemaElement = Parameters<typeof writeMetadata>[1]['schema'][number]
@@ -108,79 +108,8 @@ class ParquetValueError extends TypeError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Value conversions
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146_097 + doe - 719_468
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
-}
-
-function digit(text: string, i: number): number {
-  const d = text.charCodeAt(i) - 48
-  return d >= 0 && d <= 9 ? d : Number.NaN
-}
-
-/** Days since the epoch of the 'YYYY-MM-DD' that starts `text`; NaN when malformed or not a calendar date. */
-function leadingDate(text: string): number {
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN
-  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3)
-  const month = digit(text, 5) * 10 + digit(text, 6)
-  const day = digit(text, 8) * 10 + digit(text, 9)
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return Number.NaN
-  return daysFromCivil(year, month, day)
-}
-
-/** 'YYYY-MM-DD' → days since the epoch; NaN when malformed or not a calendar date. */
-export function parseDate(text: string): number {
-  return text.length === 10 ? leadingDate(text) : Number.NaN
-}
-
-const HAS_OFFSET = /[+-]\d\d:?\d\d$/
-
-/**
- * `toISOString()`'s own shapes, 'YYYY-MM-DDTHH:MM:SSZ' and 'YYYY-MM-DDTHH:MM:SS.sssZ', read without
- * Date.parse (the common case, and several times faster); NaN for anything else.
- */
-function parseIsoUtc(text: string): number {
-  const length = text.length
-  if ((length !== 24 && length !== 20) || text.charCodeAt(length - 1) !== 90 || text.charCodeAt(10) !== 84
-    || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return Number.NaN
-  const hours = digit(text, 11) * 10 + digit(text, 12)
-  const minutes = digit(text, 14) * 10 + digit(text, 15)
-  const seconds = digit(text, 17) * 10 + digit(text, 18)
-  let ms = 0
-  if (length === 24) {
-    if (text.charCodeAt(19) !== 46) return Number.NaN
-    ms = digit(text, 20) * 100 + digit(text, 21) * 10 + digit(text, 22)
-  }
-  if (!(hours < 24 && minutes < 60 && seconds < 60 && ms >= 0)) return Number.NaN
-  return leadingDate(text) * DAY_MS + hours * 3_600_000 + minutes * 60_000 + seconds * 1000 + ms
-}
-
-/**
- * An ISO 8601 instant → epoch ms; NaN when unparseable. A date-time without a zone is read as UTC
- * (not the machine's local time, which would make the bytes depend on where they are made).
- */
-export function parseTimestamp(text: string): number {
-  const fast = parseIsoUtc(text)
-  if (fast === fast) return fast // not NaN
-  const last = text.charCodeAt(text.length - 1)
-  if (last === 90 || last === 122 || text.length <= 10 || HAS_OFFSET.test(text)) return Date.parse(text)
-  return Date.parse(`${text}Z`)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Column encoders: one pass over the values, typed arrays only, no object per value.
+// Column encoders: one pass over the values, typed arrays only, no object per value. Dates and
+// timestamps given as text are read by the time module (engine/time/iso.ts).
 
 function levelsFor(column: ParquetColumn, rows: number): Uint8Array | undefined {
   return column.nullable ? new Uint8Array(rows) : undefined

@@ -5,7 +5,8 @@
  */
 import type { CategoricalReport, CellValue, Column, ColumnReport, GenerationSchema, SchemaJobMetrics, ValueSpec } from '../../shared/schema.ts'
 import { empiricalLaw, numericLaw, rangeGrid, rangeLaw } from '../schema/laws.ts'
-import { DAY_MS, parseDateLike, secondsOfDay } from '../time/datetime.ts'
+import { DAY_MS } from '../time/calendar.ts'
+import { parseDateLike, parseIso, secondsOfDay } from '../time/iso.ts'
 import { chiSquareTest, ksTest, normalScores, pearson } from './stats.ts'
 
 interface TestableLaw {
@@ -19,9 +20,9 @@ interface TestableLaw {
  * or seconds for times) and how wide a step of the grid one written value covers.
  */
 function writtenValue(column: Extract<ValueSpec, { kind: 'datetime' | 'date' | 'time' }>): { toNumber(v: CellValue): number; width: number } | undefined {
-  if (column.kind === 'date') return column.format === 'YYYY-MM-DD' ? { toNumber: v => Date.parse(String(v)), width: DAY_MS } : undefined
+  if (column.kind === 'date') return column.format === 'YYYY-MM-DD' ? { toNumber: v => parseIso(String(v)), width: DAY_MS } : undefined
   if (column.kind === 'time') return column.format === 'HH:mm:ss' ? { toNumber: v => secondsOfDay(String(v)), width: 1 } : undefined
-  if (column.format === 'iso') return { toNumber: v => Date.parse(String(v)), width: 1 }
+  if (column.format === 'iso') return { toNumber: v => parseIso(String(v)), width: 1 }
   if (column.format === 'epoch') return { toNumber: Number, width: 1 }
   if (column.format === 'epoch_seconds') return { toNumber: v => Number(v) * 1000, width: 1000 }
   return undefined // a custom pattern is not parsed back

@@ -10,7 +10,7 @@
 
 import type { CellValue, ColumnProfile, QualityReport } from '../../shared/schema.ts'
 import { cramersVOf, frequencies, jointShares } from './stats.ts'
-import { parseDateLike } from '../time/datetime.ts'
+import { parseDateLike } from '../time/iso.ts'
 import { parseNumber, readRows } from '../dataset/fit.ts'
 import { NULL_TOKENS, type DatasetProfile } from '../dataset/profile.ts'
 import { RowRandom, rowHash, seedWords } from '../schema/random.ts'

@@ -73,8 +73,9 @@
  *   `2024-05-01 10:20:30.250+02:00`; a time without offset is UTC) or a number of milliseconds since
  *   1970-01-01T00:00:00Z; anything else gives null. `year(d)`, `month(d)` (1-12), `day(d)` (1-31),
  *   `hour(d)`, `minute(d)`, `second(d)`, `weekday(d)` (0 = Sunday), `date(d)` ('YYYY-MM-DD'),
- *   `epoch_ms(d)`, `format_date(d, pattern)` (tokens `YYYY MM DD HH mm ss`, everything else
- *   literal), `date_add(d, amount, unit)` (an ISO string such as '2024-02-29T00:00:00.000Z'),
+ *   `epoch_ms(d)`, `format_date(d, pattern)` (the tokens of date and datetime columns: `YYYY`,
+ *   `MMMM` (January), `MMM` (Jan), `MM`, `DD`, `D` (day without padding), `HH`, `mm`, `ss`, `SSS`
+ *   (milliseconds), `Z` (always `Z`: UTC); everything else literal), `date_add(d, amount, unit)` (an ISO string such as '2024-02-29T00:00:00.000Z'),
  *   `date_diff(a, b, unit)` (a - b in whole units, truncated toward zero). Units are 'years',
  *   'months', 'days', 'hours', 'minutes', 'seconds' (a literal unknown unit is a compile-time error;
  *   one read from a column gives null). Adding months or years keeps the time of day and clamps the
@@ -105,6 +106,9 @@
  * `a + b + c` does not deepen), so hostile input cannot exhaust the stack.
  */
 import type { CellValue } from '../../shared/schema.ts'
+import { civilFromDays, DAY_MS, daysFromCivil, daysInMonth, MAX_TIME, type CivilDate } from '../time/calendar.ts'
+import { isoString, parseIso } from '../time/iso.ts'
+import { formatInstant } from '../time/pattern.ts'
 
 /** A problem with an expression's source; `position` is the 0-based character index it is at. */
 export class ExpressionError extends Error {
@@ -127,9 +131,6 @@ const MAX_SOURCE_LENGTH = 2000
 const MAX_DEPTH = 64
 /** Longest string an operator or function may build; longer results are null. */
 const MAX_TEXT_LENGTH = 10_000
-/** Milliseconds from the epoch to the ends of the ECMAScript date range. */
-const MAX_TIME = 8.64e15
-const DAY_MS = 86_400_000
 
 type Getter = (index: number) => CellValue
 type Eval = (get: Getter) => CellValue
@@ -247,170 +248,21 @@ function padStart(s: CellValue, length: CellValue, fill: CellValue): CellValue {
 
 /** Reused for reading a time's calendar fields, so no Date is allocated per row. */
 const scratch = new Date(0)
+const civil: CivilDate = { year: 0, month: 0, day: 0 }
 
-function isLeap(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
-}
-
-function daysInMonth(y: number, m: number): number {
-  return m === 2 ? (isLeap(y) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31
-}
-
-/** Days from 1970-01-01 to y-m-d (proleptic Gregorian, m 1-12), for any year (H. Hinnant's algorithm). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const year = m <= 2 ? y - 1 : y
-  const era = Math.floor(year / 400)
-  const yoe = year - era * 400
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146_097 + doe - 719_468
-}
-
-/** The value of `count` ASCII digits at `start`, or -1. */
-function digitsAt(s: string, start: number, count: number): number {
-  if (start + count > s.length) return -1
-  let v = 0
-  for (let i = start; i < start + count; i++) {
-    const c = s.charCodeAt(i) - 48
-    if (c < 0 || c > 9) return -1
-    v = v * 10 + c
-  }
-  return v
-}
-
-/** Milliseconds since the epoch of an ISO 8601 date or date-time, or NaN. */
-function parseIsoTime(s: string): number {
-  const n = s.length
-  let i: number
-  let year: number
-  const c0 = s.charCodeAt(0)
-  if (c0 === 43 || c0 === 45) { // +YYYYYY / -YYYYYY (extended years)
-    const y = digitsAt(s, 1, 6)
-    if (y < 0) return NaN
-    year = c0 === 45 ? -y : y
-    i = 7
-  } else {
-    year = digitsAt(s, 0, 4)
-    if (year < 0) return NaN
-    i = 4
-  }
-  if (s.charCodeAt(i) !== 45 || s.charCodeAt(i + 3) !== 45) return NaN
-  const month = digitsAt(s, i + 1, 2)
-  if (month < 1 || month > 12) return NaN
-  const day = digitsAt(s, i + 4, 2)
-  if (day < 1 || day > daysInMonth(year, month)) return NaN
-  i += 6
-  let ms = 0
-  if (i < n) {
-    const sep = s.charCodeAt(i)
-    if (sep !== 84 && sep !== 116 && sep !== 32) return NaN // T, t or space
-    const hour = digitsAt(s, i + 1, 2)
-    const minute = digitsAt(s, i + 4, 2)
-    if (hour < 0 || hour > 23 || s.charCodeAt(i + 3) !== 58 || minute < 0 || minute > 59) return NaN
-    i += 6
-    let second = 0
-    let fraction = 0
-    if (s.charCodeAt(i) === 58) { // :ss
-      second = digitsAt(s, i + 1, 2)
-      if (second < 0 || second > 59) return NaN
-      i += 3
-      if (s.charCodeAt(i) === 46) { // .fraction, 1 to 9 digits, kept to the millisecond
-        let k = i + 1
-        let scale = 100
-        while (k < n && k - i <= 9) {
-          const c = s.charCodeAt(k) - 48
-          if (c < 0 || c > 9) break
-          fraction += c * scale
-          scale /= 10
-          k++
-        }
-        if (k === i + 1) return NaN
-        fraction = Math.trunc(fraction)
-        i = k
-      }
-    }
-    ms = hour * 3_600_000 + minute * 60_000 + second * 1000 + fraction
-    if (i < n) {
-      const z = s.charCodeAt(i)
-      if (z === 90 || z === 122) { // Z, z
-        i++
-      } else if (z === 43 || z === 45) { // +HH:MM, +HHMM or +HH
-        const oh = digitsAt(s, i + 1, 2)
-        if (oh < 0 || oh > 23) return NaN
-        i += 3
-        let om = 0
-        if (s.charCodeAt(i) === 58) {
-          om = digitsAt(s, i + 1, 2)
-          i += 3
-        } else if (i < n) {
-          om = digitsAt(s, i, 2)
-          i += 2
-        }
-        if (om < 0 || om > 59) return NaN
-        const offset = (oh * 60 + om) * 60_000
-        ms += z === 43 ? -offset : offset
-      } else {
-        return NaN
-      }
-      if (i !== n) return NaN
-    }
-  }
-  const t = daysFromCivil(year, month, day) * DAY_MS + ms
-  return t >= -MAX_TIME && t <= MAX_TIME ? t : NaN
-}
+/** ISO 8601 fractions beyond nanoseconds are refused, as a typo more likely than a precision. */
+const MAX_FRACTION_DIGITS = 9
 
 /** A date argument as milliseconds since the epoch, or NaN. */
 function toTime(v: CellValue): number {
   if (typeof v === 'number') return v >= -MAX_TIME && v <= MAX_TIME ? Math.trunc(v) + 0 : NaN
-  if (typeof v === 'string') return parseIsoTime(v)
+  if (typeof v === 'string') return parseIso(v, MAX_FRACTION_DIGITS)
   return NaN
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n)
-}
-
-/** A year as ISO 8601 writes it: 4 digits for 0-9999, otherwise signed 6 digits. */
-function yearText(y: number): string {
-  if (y >= 0 && y <= 9999) return String(y).padStart(4, '0')
-  return (y < 0 ? '-' : '+') + String(Math.abs(y)).padStart(6, '0')
-}
-
-function isoText(t: number): string {
-  scratch.setTime(t)
-  return scratch.toISOString()
-}
-
-function dateText(t: number): string {
-  scratch.setTime(t)
-  return `${yearText(scratch.getUTCFullYear())}-${pad2(scratch.getUTCMonth() + 1)}-${pad2(scratch.getUTCDate())}`
-}
-
-function formatDate(t: number, pattern: string): string {
-  scratch.setTime(t)
-  let out = ''
-  let literal = 0
-  let i = 0
-  while (i < pattern.length) {
-    let piece: string
-    let width = 2
-    if (pattern.startsWith('YYYY', i)) {
-      piece = yearText(scratch.getUTCFullYear())
-      width = 4
-    } else if (pattern.startsWith('MM', i)) piece = pad2(scratch.getUTCMonth() + 1)
-    else if (pattern.startsWith('DD', i)) piece = pad2(scratch.getUTCDate())
-    else if (pattern.startsWith('HH', i)) piece = pad2(scratch.getUTCHours())
-    else if (pattern.startsWith('mm', i)) piece = pad2(scratch.getUTCMinutes())
-    else if (pattern.startsWith('ss', i)) piece = pad2(scratch.getUTCSeconds())
-    else {
-      i++
-      continue
-    }
-    out += pattern.slice(literal, i) + piece
-    i += width
-    literal = i
-  }
-  return out + pattern.slice(literal)
+/** The calendar date of the UTC day of `t`, in `civil`. */
+function civilOf(t: number): CivilDate {
+  return civilFromDays(Math.floor(t / DAY_MS), civil)
 }
 
 const MONTHS = -1
@@ -433,20 +285,20 @@ function unitOf(unit: CellValue): number {
 /** `t` plus n calendar months, the day clamped to the target month's length, time of day kept. */
 function addMonths(t: number, n: number): number {
   const msOfDay = ((t % DAY_MS) + DAY_MS) % DAY_MS
-  scratch.setTime(t)
-  const total = scratch.getUTCFullYear() * 12 + scratch.getUTCMonth() + n
+  const from = civilOf(t)
+  const total = from.year * 12 + from.month - 1 + n
   const year = Math.floor(total / 12)
   const month = total - year * 12 + 1
-  const day = Math.min(scratch.getUTCDate(), daysInMonth(year, month))
+  const day = Math.min(from.day, daysInMonth(year, month))
   return daysFromCivil(year, month, day) * DAY_MS + msOfDay
 }
 
 /** Whole months from `earlier` to `later` (later >= earlier): the largest n with addMonths(earlier, n) <= later. */
 function monthsBetween(later: number, earlier: number): number {
-  scratch.setTime(later)
-  const laterMonths = scratch.getUTCFullYear() * 12 + scratch.getUTCMonth()
-  scratch.setTime(earlier)
-  let n = laterMonths - (scratch.getUTCFullYear() * 12 + scratch.getUTCMonth())
+  const to = civilOf(later)
+  const laterMonths = to.year * 12 + to.month
+  const from = civilOf(earlier)
+  let n = laterMonths - (from.year * 12 + from.month)
   if (n > 0 && addMonths(earlier, n) > later) n--
   return n
 }
@@ -462,7 +314,7 @@ function dateAdd(d: CellValue, amount: CellValue, unit: CellValue): CellValue {
     if (!Number.isInteger(amount)) return null
     r = addMonths(t, u === YEARS ? amount * 12 : amount)
   }
-  return r >= -MAX_TIME && r <= MAX_TIME ? isoText(r) : null
+  return r >= -MAX_TIME && r <= MAX_TIME ? isoString(r) : null
 }
 
 function dateDiff(a: CellValue, b: CellValue, unit: CellValue): CellValue {
@@ -620,12 +472,12 @@ const SPECS: FunctionSpec[] = [
   spec('minute(d)', 1, 1, calendarField(d => d.getUTCMinutes())),
   spec('second(d)', 1, 1, calendarField(d => d.getUTCSeconds())),
   spec('weekday(d)', 1, 1, calendarField(d => d.getUTCDay())),
-  spec('date(d)', 1, 1, datePart(dateText)),
+  spec('date(d)', 1, 1, datePart(t => formatInstant(t, 'YYYY-MM-DD'))),
   spec('date_add(d, amount, unit)', 3, 3, three(dateAdd), { check: checkUnit }),
   spec('date_diff(a, b, unit)', 3, 3, three(dateDiff), { check: checkUnit }),
   spec('format_date(d, pattern)', 2, 2, two((d, pattern) => {
     const t = toTime(d)
-    return t !== t || pattern === null ? null : capped(formatDate(t, text(pattern)))
+    return t !== t || pattern === null ? null : capped(formatInstant(t, text(pattern)))
   })),
   spec('epoch_ms(d)', 1, 1, datePart(t => t)),
 ]

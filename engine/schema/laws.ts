@@ -3,8 +3,8 @@
  * evaluator (engine/report/declared.ts), which tests the output against them.
  */
 import type { ValueSpec } from '../../shared/schema.ts'
-import { instantMs } from '../../shared/time.ts'
-import { DAY_MS, secondsOfDay } from '../time/datetime.ts'
+import { DAY_MS } from '../time/calendar.ts'
+import { instantMs, secondsOfDay } from '../time/iso.ts'
 import { lawOf, type Law } from './distributions.ts'
 
 /** The law a numeric column draws from (for its sampler and the evaluator). */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseDateLike } from '~~/engine/time/datetime'
+import { parseDateLike } from '~~/engine/time/iso'
 import { fitCsv } from '~~/engine/dataset/fit'
 import { DatasetError, profileCsv, withTypes } from '~~/engine/dataset/profile'
 

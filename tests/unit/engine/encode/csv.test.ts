@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '#shared/schema'
 import { ValueTable, type PartsSource } from '~~/engine/schema/cells'
-import { isoString } from '~~/engine/time/datetime'
+import { isoString } from '~~/engine/time/iso'
 import { csvField } from '~~/engine/encode/csv'
 import { fileFormat } from '~~/engine/encode/formats'
 import { RowRandom } from '~~/engine/schema/random'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import type { CellValue } from '#shared/schema'
-import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, parseDate, parseTimestamp, type ParquetColumn, type RowGroupMeta } from '~~/engine/encode/parquet'
+import { encodeFooter, encodeRowGroup, PARQUET_MAGIC, type ParquetColumn, type RowGroupMeta } from '~~/engine/encode/parquet'
 
 /** A whole file as the writer makes it: magic, the row groups in order, the footer. */
 function buildFile(columns: ParquetColumn[], groups: CellValue[][][]): Uint8Array {
@@ -257,23 +257,5 @@ describe('parquet encoder', () => {
     expect(() => encodeRowGroup([ALL[0]!, ALL[0]!], [[true], [true]])).toThrow(/twice/)
     const { meta } = encodeRowGroup([{ name: 'c', type: 'INT64', nullable: false }], [[1]])
     expect(() => encodeFooter([{ name: 'c', type: 'DOUBLE', nullable: false }], [{ meta, offset: 4 }])).toThrow(/expected DOUBLE/)
-  })
-
-  it('parses dates and timestamps as UTC, with a fast path equal to Date.parse', () => {
-    expect(parseDate('1970-01-01')).toBe(0)
-    expect(parseDate('2024-02-29')).toBe(Date.UTC(2024, 1, 29) / 86_400_000)
-    expect(parseDate('1600-03-01')).toBe(Date.UTC(1600, 2, 1) / 86_400_000)
-    expect(parseDate('1900-02-29')).toBeNaN()
-    expect(parseTimestamp('2024-03-10T02:30:00')).toBe(Date.UTC(2024, 2, 10, 2, 30))
-    expect(parseTimestamp('2024-03-10T02:30:00.250+01:00')).toBe(Date.UTC(2024, 2, 10, 1, 30, 0, 250))
-    expect(parseTimestamp('2024-03-10')).toBe(Date.UTC(2024, 2, 10))
-    let state = 7
-    for (let i = 0; i < 2000; i++) {
-      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0
-      const iso = new Date(-62e12 + (state / 2 ** 32) * 315e12).toISOString()
-      expect(parseTimestamp(iso)).toBe(Date.parse(iso))
-      expect(parseTimestamp(iso.replace(/\.\d+Z$/, 'Z'))).toBe(Date.parse(iso.replace(/\.\d+Z$/, 'Z')))
-    }
-    expect(parseTimestamp('2024-03-10T24:30:00.000Z')).toBeNaN()
   })
 })

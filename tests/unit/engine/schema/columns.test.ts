@@ -6,7 +6,7 @@ import { numericLaw } from '~~/engine/schema/laws'
 import { normalCdf, normalQuantile } from '~~/engine/schema/distributions'
 import { chiSquareTest, ksTest } from '~~/engine/report/stats'
 import { RowRandom } from '~~/engine/schema/random'
-import { isoString } from '~~/engine/time/datetime'
+import { isoString } from '~~/engine/time/iso'
 import { schemaOf } from '../../../support/schemas'
 
 const SEED = 20260101
