@@ -603,7 +603,7 @@ function compileValue(spec: ValueSpec, ctx: Context, at: Path, uniform: UniformS
     case 'date':
     case 'time': {
       if (spec.kind === 'datetime' && !isValidDatetimeFormat(spec.format)) {
-        throw new SchemaError([{ path: [...at, 'format'], message: 'must be iso, epoch, epoch_seconds or a pattern with YYYY MM DD HH mm ss SSS Z' }])
+        throw new SchemaError([{ path: [...at, 'format'], message: 'must be iso, epoch, epoch_seconds or a pattern with YYYY MM MMM MMMM DD D HH mm ss SSS Z' }])
       }
       const law = drawableLaw(rangeLaw(spec), at)
       const grid = rangeGrid(spec)
