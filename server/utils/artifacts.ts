@@ -2,10 +2,10 @@
  * The artifact store: generated files and their JSON sidecars (metrics, preview) under
  * `<dataDir>/artifacts`. Ids reaching here are validated UUIDs, so paths cannot leave the folder.
  */
-import { randomUUID } from 'node:crypto'
-import { mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
+import { writeTextAtomic } from './atomic-fs-driver'
 import { fileInfo } from '~~/engine/encode/formats'
 import type { CellValue, Format } from '#shared/schema'
 
@@ -33,22 +33,6 @@ export async function sidecarPath(id: string, kind: 'metrics' | 'preview'): Prom
   return join(await artifactDir(), `${checkedId(id)}.${kind}.json`)
 }
 
-/**
- * Writes text to a temporary file beside `path` and renames it into place, so readers see the old
- * file or the new one, never half of one. When the write or the rename fails, the temporary file is
- * removed: it would otherwise stay until the next boot's sweep.
- */
-async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${randomUUID()}.tmp`
-  try {
-    await writeFile(temp, text)
-    await rename(temp, path)
-  }
-  catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  }
-}
 
 /** Writes JSON to a temporary file and renames it into place (writeTextAtomic). */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
