@@ -164,6 +164,20 @@ async function indexedJob(dir: string, name: string, id: string): Promise<Job | 
  * are read, so the time and memory of a page do not grow with the schemas, only with a name per job.
  */
 export async function listJobPage(after: ListPlace | undefined, limit: number): Promise<{ jobs: Job[]; more: boolean }> {
+  const { dir, places } = await listedPlaces()
+  const start = after ? places.findIndex(place => newestFirst(after, place) < 0) : 0
+  if (start < 0) return { jobs: [], more: false }
+  return { jobs: await jobsAt(dir, places.slice(start, start + limit)), more: start + limit < places.length }
+}
+
+/** Where a job stands in the list, and how to read it: its index entry's name, or its record already read. */
+type ListedPlace = ListPlace & { job?: Job; name?: string }
+
+/**
+ * Every job's place in the list, newest first, from the file names (the index's, and the records' for
+ * jobs without an entry, read whole: written by a version before the index).
+ */
+async function listedPlaces(): Promise<{ dir: string; places: ListedPlace[] }> {
   const dir = await indexDir()
   const [ids, names] = await Promise.all([recordIds(), readdir(dir)])
   const entries = new Map<string, { place: ListPlace; name: string }>()
@@ -172,15 +186,17 @@ export async function listJobPage(after: ListPlace | undefined, limit: number): 
     if (place && ids.has(place.job_id)) entries.set(place.job_id, { place, name })
   }
   const unindexed = await Promise.all([...ids].filter(id => !entries.has(id)).map(getJob))
-  const places: (ListPlace & { job?: Job; name?: string })[] = [
+  const places: ListedPlace[] = [
     ...[...entries.values()].map(({ place, name }) => ({ ...place, name })),
     ...unindexed.filter(job => job !== null).map(job => ({ created_at: job.created_at, job_id: job.job_id, job: publicJob(job) })),
   ].sort(newestFirst)
-  const start = after ? places.findIndex(place => newestFirst(after, place) < 0) : 0
-  if (start < 0) return { jobs: [], more: false }
-  const page = places.slice(start, start + limit)
-  const jobs = await Promise.all(page.map(place => place.job ?? indexedJob(dir, place.name!, place.job_id)))
-  return { jobs: jobs.filter(job => job !== null), more: start + limit < places.length }
+  return { dir, places }
+}
+
+/** The jobs of some places, as their entries (or records) show them. */
+async function jobsAt(dir: string, places: ListedPlace[]): Promise<Job[]> {
+  const jobs = await Promise.all(places.map(place => place.job ?? indexedJob(dir, place.name!, place.job_id)))
+  return jobs.filter(job => job !== null)
 }
 
 /** A page's `next_cursor`: where the page's last job stands in the list, opaque to clients. */
@@ -202,14 +218,11 @@ export async function jobListPage(cursor: string | undefined, limit: number): Pr
 
 /** Every job's public fields, newest first, from the index (for sweeps that need no schema). */
 export async function listJobSummaries(): Promise<Job[]> {
+  const { dir, places } = await listedPlaces()
   const all: Job[] = []
-  let after: ListPlace | undefined
-  for (;;) {
-    const { jobs, more } = await listJobPage(after, 1000)
-    all.push(...jobs)
-    if (!more || !jobs.length) return all
-    after = jobs.at(-1)
-  }
+  // A thousand files open at a time, not one per job.
+  for (let start = 0; start < places.length; start += 1000) all.push(...await jobsAt(dir, places.slice(start, start + 1000)))
+  return all
 }
 
 /**
