@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util'
 import { faker } from '@faker-js/faker'
 import { stringify } from 'csv-stringify'
 import { ensureBuild, startBuiltServer } from '../scripts/built-server.ts'
-import { generationSchema, type CellValue, type GenerationSchema } from '../shared/schema.ts'
+import { generationSchema, MAX_PREVIEW_ROWS, type CellValue, type GenerationSchema } from '../shared/schema.ts'
 import { compileSchema } from '../engine/schema/columns.ts'
 import { profileAndFit } from '../engine/dataset/fit.ts'
 import { loadLocale } from '../engine/schema/locales.ts'
@@ -142,7 +142,7 @@ async function carsRun(dir: string): Promise<{ step: string; seconds: string }[]
     const schema = generationSchema.parse(model)
     const rows = 100_000
     // The job runner's sample and preview sizes (server/utils/job-queue.ts).
-    const [summary, generateSeconds] = await timed(() => generateToFile({ schema, rows, format: 'csv', seed: 1, sampleSize: 10_000, previewRows: 1000 }, { pool, path: join(dir, 'cars-out.csv') }))
+    const [summary, generateSeconds] = await timed(() => generateToFile({ schema, rows, format: 'csv', seed: 1, sampleSize: 10_000, previewRows: MAX_PREVIEW_ROWS }, { pool, path: join(dir, 'cars-out.csv') }))
     const [, evaluateSeconds] = await timed(() => {
       evaluateSchemaJob(schema, summary)
       return pool.quality(source.path, profile, summary.sample)
